@@ -1,0 +1,140 @@
+//! Agencies: the Steering Committee of each level, departments (sở), boards (ban), sectors
+//! (ngành), people's committees and health facilities, each attached to an area.
+
+use crate::error::Invalid;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyKind {
+    /// Ban Chỉ đạo phòng, chống dịch of a level.
+    SteeringCommittee,
+    /// Ủy ban nhân dân.
+    PeoplesCommittee,
+    /// Sở (Sở Y tế, Sở Giáo dục và Đào tạo …).
+    Department,
+    /// Ban, ngành, đoàn thể (Công an, Bộ Chỉ huy Quân sự, Mặt trận …).
+    Sector,
+    /// CDC, Trung tâm Y tế, Trạm Y tế, bệnh viện.
+    HealthFacility,
+    Other,
+}
+
+impl AgencyKind {
+    pub const ALL: [AgencyKind; 6] = [
+        AgencyKind::SteeringCommittee,
+        AgencyKind::PeoplesCommittee,
+        AgencyKind::Department,
+        AgencyKind::Sector,
+        AgencyKind::HealthFacility,
+        AgencyKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::SteeringCommittee => "steering_committee",
+            AgencyKind::PeoplesCommittee => "peoples_committee",
+            AgencyKind::Department => "department",
+            AgencyKind::Sector => "sector",
+            AgencyKind::HealthFacility => "health_facility",
+            AgencyKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| Invalid::field("kind", "loại cơ quan không hợp lệ"))
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgencyKind::SteeringCommittee => "Ban Chỉ đạo phòng, chống dịch",
+            AgencyKind::PeoplesCommittee => "Ủy ban nhân dân",
+            AgencyKind::Department => "Sở",
+            AgencyKind::Sector => "Ban, ngành, đoàn thể",
+            AgencyKind::HealthFacility => "Cơ sở y tế",
+            AgencyKind::Other => "Khác",
+        }
+    }
+}
+
+/// A member of an agency as entered: name and position required, phone optional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInput {
+    pub full_name: String,
+    pub position: String,
+    pub phone: Option<String>,
+}
+
+impl MemberInput {
+    pub fn parse(full_name: &str, position: &str, phone: &str) -> Result<Self, Invalid> {
+        let mut c = crate::error::Collector::new();
+        let full_name = crate::text::clean(full_name);
+        if full_name.is_empty() || full_name.chars().count() > 120 {
+            c.push("full_name", "họ tên cần từ 1 đến 120 ký tự");
+        }
+        let position = crate::text::clean(position);
+        if position.is_empty() || position.chars().count() > 200 {
+            c.push("position", "chức vụ cần từ 1 đến 200 ký tự");
+        }
+        let phone = phone.trim();
+        let digits: String = phone.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+        let phone = if phone.is_empty() {
+            None
+        } else if (9..=12).contains(&digits.len())
+            && digits.trim_start_matches('+').chars().all(|c| c.is_ascii_digit())
+        {
+            Some(digits)
+        } else {
+            c.push("phone", "số điện thoại không hợp lệ");
+            None
+        };
+        c.finish()?;
+        Ok(Self {
+            full_name,
+            position,
+            phone,
+        })
+    }
+}
+
+/// An agency's name: cleaned, 1–200 characters.
+pub fn parse_agency_name(s: &str) -> Result<String, Invalid> {
+    let name = crate::text::clean(s);
+    match name.chars().count() {
+        0 => Err(Invalid::field("name", "tên cơ quan không được để trống")),
+        n if n > 200 => Err(Invalid::field("name", "tên cơ quan dài quá 200 ký tự")),
+        _ => Ok(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in AgencyKind::ALL {
+            assert_eq!(AgencyKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert!(AgencyKind::parse("club").is_err());
+    }
+
+    #[test]
+    fn members_are_checked_field_by_field() {
+        let m = MemberInput::parse(" Nguyễn Văn A ", "Phó Trưởng ban", "0912 345 678").unwrap();
+        assert_eq!(m.phone.as_deref(), Some("0912345678"));
+        let err = MemberInput::parse("", "", "12ab").unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["full_name", "position", "phone"]);
+        assert_eq!(MemberInput::parse("B", "Thành viên", "").unwrap().phone, None);
+    }
+
+    #[test]
+    fn agency_names() {
+        assert!(parse_agency_name("  ").is_err());
+        assert_eq!(parse_agency_name("Sở  Y tế").unwrap(), "Sở Y tế");
+    }
+}

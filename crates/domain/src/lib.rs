@@ -1,0 +1,17 @@
+//! The domain of chongdich: pure types and rules, no IO, no SQL, no HTTP.
+//!
+//! Every value that crosses the edge of the system is parsed into one of these types
+//! ("parse, don't validate"), so the rest of the code can trust it.
+
+pub mod access;
+pub mod agency;
+pub mod area;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod population;
+pub mod text;
+pub mod units;
+pub mod user;
+
+pub use error::{FieldError, Invalid};

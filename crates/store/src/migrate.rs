@@ -1,0 +1,333 @@
+//! The schema's history. Migrations are append-only: an applied migration is never edited;
+//! a change is a new migration at the end of [`MIGRATIONS`].
+//!
+//! Each migration is built with sea-query's schema builder for the engine at hand, so one
+//! definition serves SQLite and PostgreSQL. Columns that hold machine keys (`search`/`sort`
+//! keys, closure ids) are declared `COLLATE "C"` on PostgreSQL so that range scans and ORDER BY
+//! compare bytes exactly as SQLite does.
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, Query, Table,
+    TableCreateStatement,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
+};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    up: fn(DbBackend) -> Vec<Statement>,
+}
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "areas, users, sessions, tokens, audit, agencies, population",
+        up: m0001_foundation,
+    },
+];
+
+fn id(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().to_owned()
+}
+
+fn text_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().null().to_owned()
+}
+
+/// A text column compared byte-wise on both engines.
+fn key(backend: DbBackend, name: &'static str, null: bool) -> ColumnDef {
+    let mut c = ColumnDef::new(name).text().to_owned();
+    if null {
+        c.null();
+    } else {
+        c.not_null();
+    }
+    if backend == DbBackend::Postgres {
+        c.extra("COLLATE \"C\"");
+    }
+    c
+}
+
+fn ts(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+fn ts_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
+fn big(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+fn big_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}
+
+fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+fn m0001_foundation(b: DbBackend) -> Vec<Statement> {
+    let tables: Vec<TableCreateStatement> = vec![
+        Table::create()
+            .table("areas")
+            .col(key(b, "id", false).primary_key())
+            .col(text_null("structure"))
+            .col(text("level"))
+            .col(text_null("code"))
+            .col(text("name"))
+            .col(text("kind"))
+            .col(key(b, "parent_id", true))
+            .col(text_null("province_code"))
+            .col(key(b, "search_key", false))
+            .col(key(b, "sort_key", false))
+            .col(ColumnDef::new("valid_from").date().null())
+            .col(ColumnDef::new("valid_to").date().null())
+            .col(ColumnDef::new("lat").double().null())
+            .col(ColumnDef::new("lon").double().null())
+            .col(ColumnDef::new("area_km2").double().null())
+            .col(ts("created_at"))
+            .col(big_null("created_by"))
+            .foreign_key(&mut fk(("areas", "parent_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("area_closure")
+            .col(key(b, "ancestor_id", false))
+            .col(key(b, "descendant_id", false))
+            .col(ColumnDef::new("depth").integer().not_null())
+            .col(ColumnDef::new("via_mapping").boolean().not_null())
+            .primary_key(Index::create().col("ancestor_id").col("descendant_id"))
+            .to_owned(),
+        Table::create()
+            .table("area_terms")
+            .col(key(b, "term", false))
+            .col(key(b, "area_id", false))
+            .primary_key(Index::create().col("term").col("area_id"))
+            .to_owned(),
+        Table::create()
+            .table("ward_mapping")
+            .col(key(b, "old_area_id", false))
+            .col(key(b, "new_area_id", false))
+            .col(text("kind"))
+            .primary_key(Index::create().col("old_area_id").col("new_area_id"))
+            .to_owned(),
+        Table::create()
+            .table("populations")
+            .col(key(b, "area_id", false))
+            .col(ColumnDef::new("year").integer().not_null())
+            .col(big("population"))
+            .col(text("source"))
+            .col(ts("updated_at"))
+            .col(text("updated_by"))
+            .primary_key(Index::create().col("area_id").col("year"))
+            .foreign_key(&mut fk(("populations", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("users")
+            .col(id("id"))
+            .col(key(b, "username", false).unique_key())
+            .col(text("display_name"))
+            .col(text("password_hash"))
+            .col(ColumnDef::new("disabled").boolean().not_null())
+            .col(ts("created_at"))
+            .col(ts("updated_at"))
+            .to_owned(),
+        Table::create()
+            .table("role_grants")
+            .col(id("id"))
+            .col(big("user_id"))
+            .col(text("role"))
+            .col(key(b, "area_id", false))
+            .foreign_key(&mut fk(("role_grants", "user_id"), ("users", "id")))
+            .foreign_key(&mut fk(("role_grants", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("sessions")
+            .col(key(b, "token_hash", false).primary_key())
+            .col(big("user_id"))
+            .col(text("csrf_token"))
+            .col(ts("created_at"))
+            .col(ts("expires_at"))
+            .col(text_null("ip"))
+            .foreign_key(&mut fk(("sessions", "user_id"), ("users", "id")))
+            .to_owned(),
+        Table::create()
+            .table("api_tokens")
+            .col(id("id"))
+            .col(big("user_id"))
+            .col(text("name"))
+            .col(key(b, "token_hash", false).unique_key())
+            .col(text("prefix"))
+            .col(ts("created_at"))
+            .col(ts_null("last_used_at"))
+            .col(ts_null("revoked_at"))
+            .foreign_key(&mut fk(("api_tokens", "user_id"), ("users", "id")))
+            .to_owned(),
+        Table::create()
+            .table("audit_log")
+            .col(id("id"))
+            .col(ts("at"))
+            .col(big_null("user_id"))
+            .col(text("username"))
+            .col(text("action"))
+            .col(text("record_type"))
+            .col(text_null("record_id"))
+            .col(key(b, "area_id", true))
+            .col(text_null("province_code"))
+            .col(text_null("ip"))
+            .col(text_null("operation_id"))
+            .col(text_null("detail"))
+            .to_owned(),
+        Table::create()
+            .table("agencies")
+            .col(id("id"))
+            .col(key(b, "area_id", false))
+            .col(text_null("province_code"))
+            .col(text("name"))
+            .col(text("kind"))
+            .col(key(b, "sort_key", false))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(("agencies", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("agency_members")
+            .col(id("id"))
+            .col(big("agency_id"))
+            .col(text("full_name"))
+            .col(text("position"))
+            .col(text_null("phone"))
+            .col(big_null("user_id"))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(("agency_members", "agency_id"), ("agencies", "id")))
+            .to_owned(),
+        Table::create()
+            .table("idempotency_keys")
+            .col(big("user_id"))
+            .col(key(b, "key", false))
+            .col(text("request_hash"))
+            .col(ColumnDef::new("status").integer().not_null())
+            .col(text("content_type"))
+            .col(text("body"))
+            .col(ts("created_at"))
+            .primary_key(Index::create().col("user_id").col("key"))
+            .to_owned(),
+        Table::create()
+            .table("settings")
+            .col(key(b, "key", false).primary_key())
+            .col(text("value"))
+            .to_owned(),
+    ];
+    let indexes = [
+        Index::create().name("areas_parent_sort").table("areas").col("parent_id").col("sort_key").to_owned(),
+        Index::create().name("areas_structure_code").table("areas").col("structure").col("code").unique().to_owned(),
+        Index::create().name("area_closure_descendant").table("area_closure").col("descendant_id").to_owned(),
+        Index::create().name("area_terms_area").table("area_terms").col("area_id").to_owned(),
+        Index::create().name("ward_mapping_new").table("ward_mapping").col("new_area_id").to_owned(),
+        Index::create().name("role_grants_unique").table("role_grants").col("user_id").col("role").col("area_id").unique().to_owned(),
+        Index::create().name("role_grants_area").table("role_grants").col("area_id").to_owned(),
+        Index::create().name("sessions_user").table("sessions").col("user_id").to_owned(),
+        Index::create().name("api_tokens_user").table("api_tokens").col("user_id").to_owned(),
+        Index::create().name("audit_at").table("audit_log").col("at").to_owned(),
+        Index::create().name("audit_user_at").table("audit_log").col("user_id").col("at").to_owned(),
+        Index::create().name("audit_record").table("audit_log").col("record_type").col("record_id").to_owned(),
+        Index::create().name("audit_area_at").table("audit_log").col("area_id").col("at").to_owned(),
+        Index::create().name("agencies_area").table("agencies").col("area_id").col("sort_key").to_owned(),
+        Index::create().name("agency_members_agency").table("agency_members").col("agency_id").to_owned(),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    // The audit log is append-only, enforced by the database itself.
+    match b {
+        DbBackend::Postgres => {
+            out.push(Statement::from_string(
+                b,
+                "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+            ));
+            out.push(Statement::from_string(
+                b,
+                "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+            ));
+        }
+        _ => {
+            for op in ["UPDATE", "DELETE"] {
+                out.push(Statement::from_string(
+                    b,
+                    format!(
+                        "CREATE TRIGGER audit_log_no_{} BEFORE {op} ON audit_log \
+                         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+                        op.to_lowercase()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Applies the pending migrations, each in its own transaction; returns their names.
+pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let backend = db.get_database_backend();
+    db.execute(
+        &Table::create()
+            .table("schema_migrations")
+            .if_not_exists()
+            .col(ColumnDef::new("version").big_integer().not_null().primary_key())
+            .col(text("name"))
+            .col(ts("applied_at"))
+            .to_owned(),
+    )
+    .await?;
+    let rows = db
+        .query_all(&Query::select().column("version").from("schema_migrations").to_owned())
+        .await?;
+    let mut applied = Vec::new();
+    for r in rows {
+        applied.push(r.try_get::<i64>("", "version")?);
+    }
+    let mut done = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let txn = db.begin().await?;
+        for stmt in (m.up)(backend) {
+            txn.execute_raw(stmt).await?;
+        }
+        txn.execute(
+            &Query::insert()
+                .into_table("schema_migrations")
+                .columns(["version", "name", "applied_at"])
+                .values([m.version.into(), m.name.into(), now.into()])
+                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
+                .to_owned(),
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        done.push(format!("{:04} {}", m.version, m.name));
+    }
+    Ok(done)
+}
