@@ -1,1 +1,393 @@
-fn main() {}
+//! `chongdich`: the server and its command-line tools.
+
+#![allow(clippy::print_stdout)]
+
+mod config;
+
+use anyhow::{Context, Result, bail};
+use chongdich_domain::access::{Grant, Role, Scope};
+use chongdich_domain::area::AreaId;
+use chongdich_domain::clock::{SharedClock, ShiftedClock, SystemClock};
+use chongdich_domain::user::{Username, check_password, parse_display_name};
+use chongdich_store::Store;
+use chongdich_store::audit::{AuditFilter, Who};
+use chongdich_store::users::NewUser;
+use chongdich_web::auth::password;
+use chongdich_web::{AppState, WebSettings};
+use clap::{Parser, Subcommand};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "chongdich", version, about = "Phần mềm điều hành phòng, chống dịch cấp tỉnh")]
+struct Cli {
+    /// An optional TOML configuration file (keys: addr, database_url, no_demo, today, secure_cookies, session_hours).
+    #[arg(long, env = "CHONGDICH_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// sqlite://path?mode=rwc or postgres://user:password@host/db (default: a SQLite file in ./data/).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (creates the schema; loads the demo province on first start).
+    Serve {
+        /// HOST:PORT to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "CHONGDICH_ADDR")]
+        addr: Option<String>,
+        /// Start with an empty database: no demo province, no demo accounts.
+        #[arg(long, env = "CHONGDICH_NO_DEMO")]
+        no_demo: bool,
+        /// The date the application believes it is (YYYY-MM-DD), for demos and training.
+        #[arg(long, env = "CHONGDICH_TODAY")]
+        today: Option<String>,
+        /// Mark cookies Secure (set when the server is behind TLS).
+        #[arg(long, env = "CHONGDICH_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// How long a sign-in lasts, in hours (default 12).
+        #[arg(long, env = "CHONGDICH_SESSION_HOURS")]
+        session_hours: Option<i64>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administrative units.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load the official units of both structures (before and after 01/07/2025) and the ward
+    /// mapping, from the lists shipped in the binary or from given files. Idempotent.
+    Import {
+        /// Only these provinces (GSO codes, e.g. 12 20); default: the whole country.
+        #[arg(long = "province", num_args = 1..)]
+        provinces: Vec<String>,
+        /// units-legacy.csv to use instead of the shipped list.
+        #[arg(long)]
+        legacy: Option<PathBuf>,
+        /// units-2025.csv to use instead of the shipped list.
+        #[arg(long)]
+        current: Option<PathBuf>,
+        /// ward-mapping-2025.csv to use instead of the shipped list.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints a random password unless --password-stdin is given.
+    Add {
+        username: String,
+        /// The person's name as shown on screen.
+        #[arg(long)]
+        name: String,
+        /// administrator, steering_committee, health_officer, commune_health_worker,
+        /// checkpoint_officer, quarantine_manager, vaccination_site, viewer
+        #[arg(long)]
+        role: String,
+        /// The area the role covers (with everything below it), e.g. N12, L105, VN.
+        #[arg(long)]
+        area: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (random and printed, or from standard input); ends the account's sessions.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: its sessions end and its API tokens stop working.
+    Disable { username: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Write the audit log as CSV (to standard output or a file).
+    Export {
+        /// First day, dd/mm/yyyy or YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
+        /// Entries of this area and everything below it.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn open(url: &str, clock: SharedClock) -> Result<Store> {
+    config::prepare_sqlite(url)?;
+    let store = Store::connect(url, clock)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+    for m in store.migrate().await? {
+        tracing::info!("migrated: {m}");
+    }
+    Ok(store)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn read_password_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    check_password("password", &p).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    Ok(p)
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let file = config::FileConfig::load(cli.config.as_deref())?;
+    let url = config::check_database_url(
+        cli.database_url
+            .as_deref()
+            .or(file.database_url.as_deref())
+            .unwrap_or(config::DEFAULT_DATABASE_URL),
+    )?;
+    let system: SharedClock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve { addr, no_demo, today, secure_cookies, session_hours } => {
+            let addr = config::parse_addr(addr.as_deref().or(file.addr.as_deref()).unwrap_or(config::DEFAULT_ADDR))?;
+            let clock: SharedClock = match today.or(file.today.clone()) {
+                Some(t) => Arc::new(ShiftedClock::to_date(config::parse_today(&t)?, chrono::Utc::now())),
+                None => system,
+            };
+            let hours = config::check_session_hours(session_hours.or(file.session_hours).unwrap_or(12))?;
+            let settings = WebSettings {
+                secure_cookies: secure_cookies || file.secure_cookies.unwrap_or(false),
+                session_ttl: chrono::Duration::hours(hours),
+                ..WebSettings::default()
+            };
+            serve(&url, addr, no_demo || file.no_demo.unwrap_or(false), clock, settings).await
+        }
+        Command::Migrate => {
+            let store = open(&url, system).await?;
+            println!("Cơ sở dữ liệu đã ở phiên bản mới nhất ({}).", redact(&url));
+            store.close().await?;
+            Ok(())
+        }
+        Command::Units { command: UnitsCommand::Import { provinces, legacy, current, mapping } } => {
+            let store = open(&url, system).await?;
+            let started = Instant::now();
+            let read = |p: &Option<PathBuf>, shipped: &'static str| -> Result<String> {
+                match p {
+                    Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())),
+                    None => Ok(shipped.to_owned()),
+                }
+            };
+            use chongdich_domain::area::Structure;
+            use chongdich_domain::units::{parse_mapping_csv, parse_units_csv};
+            use chongdich_store::units::{CURRENT_CSV, LEGACY_CSV, MAPPING_CSV, UnitData};
+            let l = parse_units_csv(&read(&legacy, LEGACY_CSV)?, Structure::Legacy)?;
+            let c = parse_units_csv(&read(&current, CURRENT_CSV)?, Structure::Current)?;
+            let m = parse_mapping_csv(&read(&mapping, MAPPING_CSV)?)?;
+            let bad: Vec<String> = [("legacy", &l.errors), ("current", &c.errors), ("mapping", &m.errors)]
+                .iter()
+                .flat_map(|(f, errs)| errs.iter().map(move |e| format!("{f} line {}: {}: {}", e.line, e.field, e.message)))
+                .collect();
+            if !bad.is_empty() {
+                bail!("nothing imported; {} bad rows:\n{}", bad.len(), bad.join("\n"));
+            }
+            let only: Vec<&str> = provinces.iter().map(String::as_str).collect();
+            let result = store
+                .import_units(
+                    &UnitData { legacy: &l.rows, current: &c.rows, mapping: &m.rows },
+                    if only.is_empty() { None } else { Some(&only) },
+                )
+                .await?;
+            println!(
+                "Đã nạp {} đơn vị, {} quan hệ cây, {} cặp sáp nhập trong {:.2} giây.",
+                result.areas,
+                result.closure_rows,
+                result.mapping_rows,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::User { command } => user_command(&url, system, command).await,
+        Command::Audit { command: AuditCommand::Export { from, to, username, area, output } } => {
+            let store = open(&url, system).await?;
+            let q = chongdich_web::api::audit::AuditQuery { from, to, username, area_id: area, ..Default::default() };
+            let filter: AuditFilter = q.filter().map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let mut out: Box<dyn Write> = match &output {
+                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            use http_body_util::BodyExt;
+            let mut body = chongdich_web::api::audit::csv_stream(store.clone(), Scope::everywhere(), filter);
+            while let Some(frame) = body.frame().await {
+                if let Ok(bytes) = frame?.into_data() {
+                    out.write_all(&bytes)?;
+                }
+            }
+            out.flush()?;
+            store
+                .audit(
+                    &Who::console(),
+                    chongdich_domain::audit::AuditEvent::new(chongdich_domain::audit::AuditAction::Export, "audit", None)
+                        .with_detail("chongdich audit export"),
+                )
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+async fn user_command(url: &str, clock: SharedClock, command: UserCommand) -> Result<()> {
+    let store = open(url, clock).await?;
+    let everywhere = Scope::everywhere();
+    let who = Who::console();
+    let err = |e: chongdich_domain::Invalid| anyhow::anyhow!(e.to_string());
+    match command {
+        UserCommand::Add { username, name, role, area, password_stdin } => {
+            let username = Username::parse(&username).map_err(err)?;
+            let display_name = parse_display_name(&name).map_err(err)?;
+            let grant = Grant { role: Role::parse(&role).map_err(err)?, area_id: AreaId::parse(&area).map_err(err)? };
+            let (pw, generated) = if password_stdin { (read_password_stdin()?, false) } else { (password::generate(), true) };
+            let hash = password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?;
+            let user = store
+                .create_user(&everywhere, &who, NewUser { username, display_name, password_hash: hash, grants: vec![grant] })
+                .await?;
+            println!("Đã tạo tài khoản {} (id {}).", user.user.username, user.user.id);
+            if generated {
+                println!("Mật khẩu (chỉ hiện một lần): {pw}");
+            }
+        }
+        UserCommand::Passwd { username, password_stdin } => {
+            let creds = store.credentials(&username).await?.with_context(|| format!("no account named {username}"))?;
+            let (pw, generated) = if password_stdin { (read_password_stdin()?, false) } else { (password::generate(), true) };
+            let hash = password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?;
+            store.set_password(&everywhere, &who, creds.id, &hash).await?;
+            println!("Đã đặt mật khẩu mới cho {}.", creds.username);
+            if generated {
+                println!("Mật khẩu (chỉ hiện một lần): {pw}");
+            }
+        }
+        UserCommand::Disable { username } => {
+            let creds = store.credentials(&username).await?.with_context(|| format!("no account named {username}"))?;
+            store.set_disabled(&everywhere, &who, creds.id, true).await?;
+            println!("Đã khoá tài khoản {}.", creds.username);
+        }
+    }
+    Ok(())
+}
+
+async fn serve(url: &str, addr: SocketAddr, no_demo: bool, clock: SharedClock, settings: WebSettings) -> Result<()> {
+    let store = open(url, clock.clone()).await?;
+    if !no_demo && store.user_count().await? == 0 {
+        let accounts = chongdich_web::demo::load(&store).await?;
+        if !accounts.is_empty() {
+            println!("Đã nạp dữ liệu mẫu: tỉnh Lai Châu. Tài khoản mẫu (mật khẩu chỉ hiện MỘT LẦN, hãy ghi lại):");
+            for a in &accounts {
+                println!("  {:<10} {:<38} {:<6} {}", a.username, a.role.label(), a.area, a.password);
+            }
+        }
+    }
+    let purge_store = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_store.purge_sessions().await {
+                tracing::warn!("purging sessions: {e}");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (setting addr, --addr, CHONGDICH_ADDR)"))?;
+    let local = listener.local_addr()?;
+    println!("chongdich đang chạy tại http://{local} (cơ sở dữ liệu: {})", redact(url));
+    let app = chongdich_web::app(AppState::new(store.clone(), clock, settings));
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped; closing the database");
+    store.close().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(redact("postgres://u:secret@127.0.0.1/db"), "postgres://u:***@127.0.0.1/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -217,29 +217,21 @@ impl Store {
         })
     }
 
-    /// Every matching entry, oldest first, in chunks, for export. `sink` receives each chunk.
-    pub async fn audit_export(
+    /// The next matching entries after an id, oldest first: export walks the log with it.
+    pub async fn audit_chunk(
         &self,
         scope: &Scope,
         filter: &AuditFilter,
-        mut sink: impl FnMut(&[AuditEntry]) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        let mut after = 0i64;
-        let mut n = 0u64;
-        loop {
-            let stmt = filtered(scope, filter)
-                .and_where(Expr::col("id").gt(after))
-                .order_by("id", Order::Asc)
-                .limit(5_000)
-                .to_owned();
-            let chunk = AuditEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
-                .all(&self.db)
-                .await?;
-            let Some(last) = chunk.last() else { break };
-            after = last.id;
-            n += chunk.len() as u64;
-            sink(&chunk)?;
-        }
-        Ok(n)
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let stmt = filtered(scope, filter)
+            .and_where(Expr::col("id").gt(after_id))
+            .order_by("id", Order::Asc)
+            .limit(limit)
+            .to_owned();
+        Ok(AuditEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
+            .all(&self.db)
+            .await?)
     }
 }

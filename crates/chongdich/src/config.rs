@@ -1,0 +1,100 @@
+//! Configuration: flags, then `CHONGDICH_…` environment variables (clap reads both), then an
+//! optional TOML file, then defaults. Everything is validated at start, and a bad setting is
+//! named in the error.
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// The optional file (`--config`, `CHONGDICH_CONFIG`). Unknown keys are an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub addr: Option<String>,
+    pub database_url: Option<String>,
+    pub no_demo: Option<bool>,
+    pub today: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub session_hours: Option<i64>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("configuration file {}: invalid setting", path.display()))
+    }
+}
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/chongdich.db?mode=rwc";
+
+pub fn parse_addr(s: &str) -> Result<SocketAddr> {
+    s.parse()
+        .with_context(|| format!("setting addr (--addr, CHONGDICH_ADDR): \"{s}\" is not HOST:PORT, e.g. 127.0.0.1:8080"))
+}
+
+pub fn check_database_url(s: &str) -> Result<String> {
+    if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_owned())
+    } else {
+        bail!("setting database_url (--database-url, DATABASE_URL): \"{s}\" must start with sqlite: or postgres://")
+    }
+}
+
+pub fn parse_today(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("setting today (--today, CHONGDICH_TODAY): \"{s}\" is not a date YYYY-MM-DD"))
+}
+
+pub fn check_session_hours(h: i64) -> Result<i64> {
+    if (1..=24 * 30).contains(&h) {
+        Ok(h)
+    } else {
+        bail!("setting session_hours (CHONGDICH_SESSION_HOURS): {h} must be between 1 and 720")
+    }
+}
+
+/// Makes sure the folder of a SQLite file exists.
+pub fn prepare_sqlite(url: &str) -> Result<()> {
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = rest.split('?').next().unwrap_or("");
+        if !path.is_empty() && path != ":memory:" {
+            if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = parse_addr("localhost").unwrap_err().to_string();
+        assert!(e.contains("addr"), "{e}");
+        let e = check_database_url("mysql://x").unwrap_err().to_string();
+        assert!(e.contains("database_url"), "{e}");
+        let e = parse_today("24/06/2021").unwrap_err().to_string();
+        assert!(e.contains("today"), "{e}");
+        assert!(check_session_hours(0).is_err());
+        assert_eq!(parse_today("2021-06-24").unwrap(), NaiveDate::from_ymd_opt(2021, 6, 24).unwrap());
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys() {
+        let ok: FileConfig = toml::from_str("addr = \"0.0.0.0:80\"\nno_demo = true").unwrap();
+        assert_eq!(ok.addr.as_deref(), Some("0.0.0.0:80"));
+        assert!(toml::from_str::<FileConfig>("adress = \"x\"").is_err());
+    }
+}

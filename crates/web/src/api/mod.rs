@@ -1,0 +1,92 @@
+//! The JSON API under `/api/v1`. Each handler carries `#[utoipa::path]`; the OpenAPI document
+//! is assembled from them. Wire types live in [`types`], apart from the store's rows.
+
+pub mod agencies;
+pub mod areas;
+pub mod audit;
+pub mod tokens;
+pub mod types;
+pub mod users;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use chongdich_domain::access::Permission;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "chongdich API",
+        description = "API của chongdich — phần mềm điều hành phòng, chống dịch cấp tỉnh. \
+            Xác thực bằng mã truy cập (Authorization: Bearer cdt_…) tạo ở trang Tài khoản, \
+            hoặc bằng phiên đăng nhập kèm tiêu đề X-CSRF-Token cho các yêu cầu ghi. \
+            Gửi tiêu đề Idempotency-Key với yêu cầu ghi để thử lại an toàn.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "areas", description = "Địa bàn hành chính, dân số"),
+        (name = "agencies", description = "Cơ quan, Ban Chỉ đạo"),
+        (name = "users", description = "Tài khoản và phân quyền"),
+        (name = "tokens", description = "Mã truy cập API"),
+        (name = "audit", description = "Nhật ký truy cập")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The API routes (full paths) and the OpenAPI document describing them.
+pub fn router(state: AppState) -> (Router<AppState>, OpenApiDoc) {
+    let _ = state;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(areas::list))
+        .routes(routes!(areas::get_one))
+        .routes(routes!(areas::children))
+        .routes(routes!(areas::mapping))
+        .routes(routes!(areas::add_village))
+        .routes(routes!(areas::population, areas::set_population))
+        .routes(routes!(areas::import_population))
+        .routes(routes!(agencies::list, agencies::create))
+        .routes(routes!(agencies::get_one))
+        .routes(routes!(agencies::add_member))
+        .routes(routes!(users::me))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get_one, users::update))
+        .routes(routes!(users::set_password))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .split_for_parts()
+}
+
+/// Refuses with 403 unless the user holds the permission somewhere.
+pub fn require(u: &crate::auth::Authed, p: Permission) -> Result<(), ApiError> {
+    if u.can(p) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("vai trò của bạn không cho phép việc này"))
+    }
+}

@@ -1,0 +1,308 @@
+//! The Vietnamese web shell: server-rendered pages (askama, auto-escaped) that work without
+//! JavaScript. Each capability has its module here and its templates in `templates/`.
+
+pub mod account;
+pub mod agencies;
+pub mod areas;
+pub mod audit;
+pub mod docs;
+pub mod home;
+pub mod users;
+
+use crate::AppState;
+use crate::auth::{Authed, PageUser};
+use crate::error::PageError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use chongdich_domain::access::Permission;
+use chongdich_domain::clock::vietnam;
+use chongdich_domain::{FieldError, Invalid};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// What every page's frame needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<NavUser>,
+    /// Which navigation entry is current.
+    pub active: &'static str,
+    /// A one-line notice (after a successful action).
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub display_name: String,
+    pub username: String,
+    pub csrf: String,
+    pub can_users: bool,
+    pub can_audit: bool,
+    pub can_edit_areas: bool,
+    pub can_agencies: bool,
+}
+
+impl Layout {
+    pub fn anonymous(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            user: None,
+            active: "",
+            notice: None,
+        }
+    }
+
+    pub fn for_user(u: &Authed, title: impl Into<String>, active: &'static str) -> Self {
+        Self {
+            title: title.into(),
+            user: Some(NavUser {
+                display_name: u.display_name.clone(),
+                username: u.username.clone(),
+                csrf: u.csrf.clone().unwrap_or_default(),
+                can_users: u.can(Permission::ManageUsers),
+                can_audit: u.can(Permission::ViewAudit),
+                can_edit_areas: u.can(Permission::EditAreas),
+                can_agencies: u.can(Permission::ManageAgencies),
+            }),
+            active,
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, msg: Option<&str>) -> Self {
+        self.notice = msg.and_then(notice_text).map(str::to_owned);
+        self
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map(|u| u.csrf.as_str()).unwrap_or("")
+    }
+
+    /// A fresh key for a form, so that submitting it twice writes once.
+    pub fn idem(&self) -> String {
+        chongdich_store::sessions::random_token()[..24].to_owned()
+    }
+}
+
+/// Notices shown after a redirect, by key (never text from the URL).
+fn notice_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "created" => "Đã tạo.",
+        "saved" => "Đã lưu.",
+        "password" => "Đã đổi mật khẩu.",
+        "disabled" => "Đã khoá tài khoản.",
+        "enabled" => "Đã mở khoá tài khoản.",
+        "revoked" => "Đã thu hồi mã truy cập.",
+        "village" => "Đã thêm thôn/bản/tổ dân phố.",
+        "population" => "Đã cập nhật dân số.",
+        "member" => "Đã thêm thành viên.",
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Notice {
+    pub msg: Option<String>,
+}
+
+/// Renders a template into a response.
+pub fn render(t: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+pub fn render_status(status: StatusCode, t: &impl Template) -> Result<Response, PageError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Field errors of a form, shown next to each field.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field || e.field.starts_with(&format!("{field}[")))
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every error, for the summary at the top of a form.
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+}
+
+impl From<Invalid> for FormErrors {
+    fn from(e: Invalid) -> Self {
+        Self(e.0)
+    }
+}
+
+/// dd/mm/yyyy.
+pub fn vn_date(d: &NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// dd/mm/yyyy hh:mm in Vietnam time.
+pub fn vn_datetime(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// 460196 → "460.196".
+pub fn vn_number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A submitted form from a signed-in user whose CSRF token matched.
+pub struct Submitted<T> {
+    pub user: Authed,
+    pub form: T,
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Submitted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let PageUser(user) = PageUser::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let csrf: CsrfOnly = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad_form())?;
+        if !user.csrf_ok(&csrf.csrf) {
+            return Err(PageError {
+                status: StatusCode::FORBIDDEN,
+                message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại.".into(),
+            }
+            .into_response());
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad_form())?;
+        Ok(Submitted { user, form })
+    }
+}
+
+fn bad_form() -> Response {
+    PageError {
+        status: StatusCode::BAD_REQUEST,
+        message: "Không đọc được biểu mẫu gửi lên.".into(),
+    }
+    .into_response()
+}
+
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+const APP_CSS: &str = include_str!("../../static/app.css");
+const APP_JS: &str = include_str!("../../static/app.js");
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_CSS,
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_JS,
+    )
+        .into_response()
+}
+
+async fn not_found() -> PageError {
+    PageError::not_found()
+}
+
+pub fn router(_state: AppState, openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(home::login_page).post(home::login))
+        .route("/logout", post(home::logout))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/areas", get(areas::browse))
+        .route("/areas/{id}", get(areas::detail))
+        .route("/areas/{id}/villages", post(areas::add_village))
+        .route("/areas/{id}/population", post(areas::set_population))
+        .route("/population/import", get(areas::import_page).post(areas::import))
+        .route("/agencies", get(agencies::list).post(agencies::create))
+        .route("/agencies/{id}", get(agencies::detail))
+        .route("/agencies/{id}/members", post(agencies::add_member))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/new", get(users::new_page))
+        .route("/users/{id}", get(users::detail).post(users::update))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
+        .route("/audit", get(audit::page))
+        .route("/audit/export.csv", get(audit::export))
+        .route("/api/docs", get(docs::page))
+        .route("/api/v1/openapi.json", get(docs::openapi_json))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .fallback(not_found)
+        .layer(axum::Extension(openapi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_the_vietnamese_way() {
+        assert_eq!(vn_number(460_196), "460.196");
+        assert_eq!(vn_number(96_208_984), "96.208.984");
+        assert_eq!(vn_number(999), "999");
+        assert_eq!(vn_number(-1_000), "-1.000");
+        assert_eq!(vn_date(&NaiveDate::from_ymd_opt(2021, 7, 5).unwrap()), "05/07/2021");
+    }
+
+    #[test]
+    fn form_errors_by_field() {
+        let e = FormErrors(vec![FieldError::new("grants[1].role", "sai")]);
+        assert_eq!(e.get("grants"), Some("sai"));
+        assert_eq!(e.get("name"), None);
+    }
+
+    #[test]
+    fn notices_only_from_known_keys() {
+        assert_eq!(notice_text("saved"), Some("Đã lưu."));
+        assert_eq!(notice_text("<script>"), None);
+    }
+}
