@@ -71,7 +71,25 @@ pub async fn append<C: ConnectionTrait>(
     at: DateTime<Utc>,
     event: &AuditEvent,
 ) -> Result<(), StoreError> {
-    let province_code = match &event.area_id {
+    // An event about no particular area (a login, an export, a token) is filed under the
+    // actor's first area, so the administrators of that area see what their users do.
+    let area_id = match (&event.area_id, who.user_id) {
+        (Some(a), _) => Some(a.clone()),
+        (None, Some(user)) => db
+            .query_one(
+                &Query::select()
+                    .column("area_id")
+                    .from("role_grants")
+                    .and_where(Expr::col("user_id").eq(user))
+                    .order_by("id", Order::Asc)
+                    .limit(1)
+                    .to_owned(),
+            )
+            .await?
+            .and_then(|r| r.try_get::<String>("", "area_id").ok()),
+        (None, None) => None,
+    };
+    let province_code = match &area_id {
         Some(area) => db
             .query_one(
                 &Query::select()
@@ -107,7 +125,7 @@ pub async fn append<C: ConnectionTrait>(
                 event.action.as_str().into(),
                 event.record_type.clone().into(),
                 event.record_id.clone().into(),
-                event.area_id.clone().into(),
+                area_id.into(),
                 province_code.into(),
                 who.ip.clone().into(),
                 who.operation_id.clone().into(),

@@ -210,9 +210,11 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
                 .store
                 .create_session(c.id, ip.as_deref(), s.settings.session_ttl)
                 .await?;
-            s.store
-                .audit(&who(Some(c.id), &c.username), AuditEvent::new(AuditAction::Login, "session", Some(c.id.to_string())))
-                .await?;
+            let mut event = AuditEvent::new(AuditAction::Login, "session", Some(c.id.to_string()));
+            if let Some(g) = s.store.grants(c.id).await?.first() {
+                event = event.in_area(g.area_id.as_str());
+            }
+            s.store.audit(&who(Some(c.id), &c.username), event).await?;
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .path("/")
                 .http_only(true)
@@ -229,12 +231,13 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
                 Some(_) => "sai mật khẩu",
                 None => "không có tài khoản",
             };
-            s.store
-                .audit(
-                    &who(other.as_ref().map(|c| c.id), f.username.trim()),
-                    AuditEvent::new(AuditAction::LoginFailed, "session", None).with_detail(detail),
-                )
-                .await?;
+            let mut event = AuditEvent::new(AuditAction::LoginFailed, "session", None).with_detail(detail);
+            if let Some(c) = &other
+                && let Some(g) = s.store.grants(c.id).await?.first()
+            {
+                event = event.in_area(g.area_id.as_str());
+            }
+            s.store.audit(&who(other.as_ref().map(|c| c.id), f.username.trim()), event).await?;
             again(StatusCode::UNAUTHORIZED, "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá.")
         }
     }

@@ -1,0 +1,1 @@
+// placeholder: the browser test is being written

@@ -1,0 +1,10 @@
+//! The integration tests: one binary, every test through HTTP against a fresh database, on
+//! SQLite by default and on PostgreSQL when DATABASE_URL names one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod api;
+mod browser;
+mod pages;
+mod support;
