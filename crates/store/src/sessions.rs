@@ -3,7 +3,7 @@
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use sha2::{Digest, Sha256};
 
@@ -73,9 +73,9 @@ impl Store {
                 "u",
                 Expr::cust("u.id = s.user_id"),
             )
-            .and_where(Expr::cust_with_values("s.token_hash = ?", [hash_token(token)]))
-            .and_where(Expr::cust_with_values("s.expires_at > ?", [self.clock.now()]))
-            .and_where(Expr::cust_with_values("u.disabled = ?", [false]))
+            .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(hash_token(token)))
+            .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(self.clock.now()))
+            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
             .to_owned();
         Ok(SessionInfo::find_by_statement(self.db.get_database_backend().build(&stmt))
             .one(&self.db)

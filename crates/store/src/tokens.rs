@@ -6,7 +6,7 @@ use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 use serde::Serialize;
 
@@ -126,9 +126,9 @@ impl Store {
                 "u",
                 Expr::cust("u.id = t.user_id"),
             )
-            .and_where(Expr::cust_with_values("t.token_hash = ?", [hash.clone()]))
+            .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(hash.clone()))
             .and_where(Expr::cust("t.revoked_at IS NULL"))
-            .and_where(Expr::cust_with_values("u.disabled = ?", [false]))
+            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
             .to_owned();
         let Some(row) = self.db.query_one(&stmt).await? else {
             return Ok(None);
