@@ -1,1 +1,1 @@
-// placeholder: the browser test is being written
+//! The browser test (being written).
