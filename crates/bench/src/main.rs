@@ -43,7 +43,12 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() -> Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
-    println!("# chongdich benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "# chongdich benchmarks ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     store_benchmarks(clock.clone(), "SQLite", None).await?;
     if let Some(url) = TestDb::engine_url() {
         store_benchmarks(clock.clone(), "PostgreSQL", Some(url)).await?;
@@ -110,7 +115,15 @@ async fn store_benchmarks(clock: SharedClock, engine: &str, pg: Option<String>) 
     // A scoped user's search (a province admin) costs the closure lookup too.
     let province = Scope::of([chongdich_domain::area::AreaId::parse("N12")?]);
     let mut scoped = Vec::new();
-    for q in ["xa", "phuong", "muong", "tam duong", "lai chau", "san", "nam"] {
+    for q in [
+        "xa",
+        "phuong",
+        "muong",
+        "tam duong",
+        "lai chau",
+        "san",
+        "nam",
+    ] {
         for _ in 0..50 {
             let t = Instant::now();
             db.store.search_areas(&province, q, None, 50, 0).await?;
@@ -155,13 +168,19 @@ impl Drop for Server {
 fn start_server() -> Result<Server> {
     let exe = std::env::current_exe()?.with_file_name("chongdich");
     if !exe.exists() {
-        bail!("{} not found: run `cargo build --release` first", exe.display());
+        bail!(
+            "{} not found: run `cargo build --release` first",
+            exe.display()
+        );
     }
     let dir = std::env::temp_dir().join(format!("chongdich-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut child = Command::new(&exe)
         .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", format!("sqlite://{}/bench.db?mode=rwc", dir.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+        )
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -183,12 +202,20 @@ fn start_server() -> Result<Server> {
     if addr.is_empty() || admin_password.is_empty() {
         bail!("the server did not start");
     }
-    Ok(Server { child, addr, admin_password, dir })
+    Ok(Server {
+        child,
+        addr,
+        admin_password,
+        dir,
+    })
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-async fn send(client: &HttpClient, req: Request<Full<Bytes>>) -> Result<(StatusCode, hyper::HeaderMap, Bytes)> {
+async fn send(
+    client: &HttpClient,
+    req: Request<Full<Bytes>>,
+) -> Result<(StatusCode, hyper::HeaderMap, Bytes)> {
     let res = client.request(req).await?;
     let status = res.status();
     let headers = res.headers().clone();
@@ -207,12 +234,21 @@ fn set_cookie(headers: &hyper::HeaderMap, name: &str) -> Option<String> {
 }
 
 async fn login(client: &HttpClient, base: &str, password: &str) -> Result<String> {
-    let (_, headers, body) = send(client, Request::get(format!("{base}/login")).body(Full::default())?).await?;
+    let (_, headers, body) = send(
+        client,
+        Request::get(format!("{base}/login")).body(Full::default())?,
+    )
+    .await?;
     let cookie = set_cookie(&headers, "cd_login_csrf").context("login cookie")?;
     let html = String::from_utf8_lossy(&body);
     let start = html.find("name=\"csrf\" value=\"").context("csrf field")? + 19;
     let csrf = &html[start..start + 64];
-    let form = serde_urlencoded::to_string([("username", "quantri"), ("password", password), ("csrf", csrf), ("next", "/")])?;
+    let form = serde_urlencoded::to_string([
+        ("username", "quantri"),
+        ("password", password),
+        ("csrf", csrf),
+        ("next", "/"),
+    ])?;
     let (status, headers, _) = send(
         client,
         Request::post(format!("{base}/login"))
@@ -234,13 +270,29 @@ async fn server_benchmarks() -> Result<()> {
     // Idle: after start-up (schema, demo province, accounts), wait for the allocator to settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_kb(server.child.id()).unwrap_or(0);
-    println!("\n## server (release binary, SQLite, demo province)\nidle resident memory: {:.1} MB (target < 60 MB)", idle as f64 / 1024.0);
+    println!(
+        "\n## server (release binary, SQLite, demo province)\nidle resident memory: {:.1} MB (target < 60 MB)",
+        idle as f64 / 1024.0
+    );
 
     let cookie = login(&client, &base, &server.admin_password).await?;
-    let pages = ["/", "/areas?q=lai+chau", "/areas/N12", "/areas/L12", "/agencies", "/areas?q=muong"];
+    let pages = [
+        "/",
+        "/areas?q=lai+chau",
+        "/areas/N12",
+        "/areas/L12",
+        "/agencies",
+        "/areas?q=muong",
+    ];
     // Warm up.
     for p in pages {
-        let (status, _, _) = send(&client, Request::get(format!("{base}{p}")).header("cookie", &cookie).body(Full::default())?).await?;
+        let (status, _, _) = send(
+            &client,
+            Request::get(format!("{base}{p}"))
+                .header("cookie", &cookie)
+                .body(Full::default())?,
+        )
+        .await?;
         if status != StatusCode::OK {
             bail!("{p}: {status}");
         }
@@ -256,7 +308,10 @@ async fn server_benchmarks() -> Result<()> {
             let mut errors = 0usize;
             for i in 0..REQUESTS_PER_USER {
                 let p = pages[(u + i) % pages.len()];
-                let req = Request::get(format!("{base}{p}")).header("cookie", &cookie).body(Full::default()).unwrap();
+                let req = Request::get(format!("{base}{p}"))
+                    .header("cookie", &cookie)
+                    .body(Full::default())
+                    .unwrap();
                 let t = Instant::now();
                 match send(&client, req).await {
                     Ok((StatusCode::OK, _, _)) => times.push(t.elapsed()),
@@ -284,6 +339,9 @@ async fn server_benchmarks() -> Result<()> {
         ms(percentile(&all, 0.99)),
         ms(*all.last().unwrap_or(&Duration::ZERO))
     );
-    println!("resident memory after the load: {:.1} MB", rss_kb(server.child.id()).unwrap_or(0) as f64 / 1024.0);
+    println!(
+        "resident memory after the load: {:.1} MB",
+        rss_kb(server.child.id()).unwrap_or(0) as f64 / 1024.0
+    );
     Ok(())
 }

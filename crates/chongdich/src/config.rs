@@ -36,21 +36,27 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/chongdich.db?mode=rwc";
 
 pub fn parse_addr(s: &str) -> Result<SocketAddr> {
-    s.parse()
-        .with_context(|| format!("setting addr (--addr, CHONGDICH_ADDR): \"{s}\" is not HOST:PORT, e.g. 127.0.0.1:8080"))
+    s.parse().with_context(|| {
+        format!(
+            "setting addr (--addr, CHONGDICH_ADDR): \"{s}\" is not HOST:PORT, e.g. 127.0.0.1:8080"
+        )
+    })
 }
 
 pub fn check_database_url(s: &str) -> Result<String> {
     if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
         Ok(s.to_owned())
     } else {
-        bail!("setting database_url (--database-url, DATABASE_URL): \"{s}\" must start with sqlite: or postgres://")
+        bail!(
+            "setting database_url (--database-url, DATABASE_URL): \"{s}\" must start with sqlite: or postgres://"
+        )
     }
 }
 
 pub fn parse_today(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .with_context(|| format!("setting today (--today, CHONGDICH_TODAY): \"{s}\" is not a date YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| {
+        format!("setting today (--today, CHONGDICH_TODAY): \"{s}\" is not a date YYYY-MM-DD")
+    })
 }
 
 pub fn check_session_hours(h: i64) -> Result<i64> {
@@ -63,12 +69,19 @@ pub fn check_session_hours(h: i64) -> Result<i64> {
 
 /// Makes sure the folder of a SQLite file exists.
 pub fn prepare_sqlite(url: &str) -> Result<()> {
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = rest.split('?').next().unwrap_or("");
         if !path.is_empty() && path != ":memory:" {
-            if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the database folder {}", dir.display())
+                })?;
             }
         }
     }
@@ -88,7 +101,10 @@ mod tests {
         let e = parse_today("24/06/2021").unwrap_err().to_string();
         assert!(e.contains("today"), "{e}");
         assert!(check_session_hours(0).is_err());
-        assert_eq!(parse_today("2021-06-24").unwrap(), NaiveDate::from_ymd_opt(2021, 6, 24).unwrap());
+        assert_eq!(
+            parse_today("2021-06-24").unwrap(),
+            NaiveDate::from_ymd_opt(2021, 6, 24).unwrap()
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "chongdich", version, about = "Phần mềm điều hành phòng, chống dịch cấp tỉnh")]
+#[command(
+    name = "chongdich",
+    version,
+    about = "Phần mềm điều hành phòng, chống dịch cấp tỉnh"
+)]
 struct Cli {
     /// An optional TOML configuration file (keys: addr, database_url, no_demo, today, secure_cookies, session_hours).
     #[arg(long, env = "CHONGDICH_CONFIG", global = true)]
@@ -151,7 +155,9 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
@@ -198,19 +204,40 @@ async fn run(cli: Cli) -> Result<()> {
     )?;
     let system: SharedClock = Arc::new(SystemClock);
     match cli.command {
-        Command::Serve { addr, no_demo, today, secure_cookies, session_hours } => {
-            let addr = config::parse_addr(addr.as_deref().or(file.addr.as_deref()).unwrap_or(config::DEFAULT_ADDR))?;
+        Command::Serve {
+            addr,
+            no_demo,
+            today,
+            secure_cookies,
+            session_hours,
+        } => {
+            let addr = config::parse_addr(
+                addr.as_deref()
+                    .or(file.addr.as_deref())
+                    .unwrap_or(config::DEFAULT_ADDR),
+            )?;
             let clock: SharedClock = match today.or(file.today.clone()) {
-                Some(t) => Arc::new(ShiftedClock::to_date(config::parse_today(&t)?, chrono::Utc::now())),
+                Some(t) => Arc::new(ShiftedClock::to_date(
+                    config::parse_today(&t)?,
+                    chrono::Utc::now(),
+                )),
                 None => system,
             };
-            let hours = config::check_session_hours(session_hours.or(file.session_hours).unwrap_or(12))?;
+            let hours =
+                config::check_session_hours(session_hours.or(file.session_hours).unwrap_or(12))?;
             let settings = WebSettings {
                 secure_cookies: secure_cookies || file.secure_cookies.unwrap_or(false),
                 session_ttl: chrono::Duration::hours(hours),
                 ..WebSettings::default()
             };
-            serve(&url, addr, no_demo || file.no_demo.unwrap_or(false), clock, settings).await
+            serve(
+                &url,
+                addr,
+                no_demo || file.no_demo.unwrap_or(false),
+                clock,
+                settings,
+            )
+            .await
         }
         Command::Migrate => {
             let store = open(&url, system).await?;
@@ -218,12 +245,21 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await?;
             Ok(())
         }
-        Command::Units { command: UnitsCommand::Import { provinces, legacy, current, mapping } } => {
+        Command::Units {
+            command:
+                UnitsCommand::Import {
+                    provinces,
+                    legacy,
+                    current,
+                    mapping,
+                },
+        } => {
             let store = open(&url, system).await?;
             let started = Instant::now();
             let read = |p: &Option<PathBuf>, shipped: &'static str| -> Result<String> {
                 match p {
-                    Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())),
+                    Some(p) => std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read {}", p.display())),
                     None => Ok(shipped.to_owned()),
                 }
             };
@@ -233,17 +269,32 @@ async fn run(cli: Cli) -> Result<()> {
             let l = parse_units_csv(&read(&legacy, LEGACY_CSV)?, Structure::Legacy)?;
             let c = parse_units_csv(&read(&current, CURRENT_CSV)?, Structure::Current)?;
             let m = parse_mapping_csv(&read(&mapping, MAPPING_CSV)?)?;
-            let bad: Vec<String> = [("legacy", &l.errors), ("current", &c.errors), ("mapping", &m.errors)]
-                .iter()
-                .flat_map(|(f, errs)| errs.iter().map(move |e| format!("{f} line {}: {}: {}", e.line, e.field, e.message)))
-                .collect();
+            let bad: Vec<String> = [
+                ("legacy", &l.errors),
+                ("current", &c.errors),
+                ("mapping", &m.errors),
+            ]
+            .iter()
+            .flat_map(|(f, errs)| {
+                errs.iter()
+                    .map(move |e| format!("{f} line {}: {}: {}", e.line, e.field, e.message))
+            })
+            .collect();
             if !bad.is_empty() {
-                bail!("nothing imported; {} bad rows:\n{}", bad.len(), bad.join("\n"));
+                bail!(
+                    "nothing imported; {} bad rows:\n{}",
+                    bad.len(),
+                    bad.join("\n")
+                );
             }
             let only: Vec<&str> = provinces.iter().map(String::as_str).collect();
             let result = store
                 .import_units(
-                    &UnitData { legacy: &l.rows, current: &c.rows, mapping: &m.rows },
+                    &UnitData {
+                        legacy: &l.rows,
+                        current: &c.rows,
+                        mapping: &m.rows,
+                    },
                     if only.is_empty() { None } else { Some(&only) },
                 )
                 .await?;
@@ -257,16 +308,35 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&url, system, command).await,
-        Command::Audit { command: AuditCommand::Export { from, to, username, area, output } } => {
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    from,
+                    to,
+                    username,
+                    area,
+                    output,
+                },
+        } => {
             let store = open(&url, system).await?;
-            let q = chongdich_web::api::audit::AuditQuery { from, to, username, area_id: area, ..Default::default() };
+            let q = chongdich_web::api::audit::AuditQuery {
+                from,
+                to,
+                username,
+                area_id: area,
+                ..Default::default()
+            };
             let filter: AuditFilter = q.filter().map_err(|e| anyhow::anyhow!(e.to_string()))?;
             let mut out: Box<dyn Write> = match &output {
-                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                Some(p) => Box::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("cannot create {}", p.display()))?,
+                ),
                 None => Box::new(std::io::stdout().lock()),
             };
             use http_body_util::BodyExt;
-            let mut body = chongdich_web::api::audit::csv_stream(store.clone(), Scope::everywhere(), filter);
+            let mut body =
+                chongdich_web::api::audit::csv_stream(store.clone(), Scope::everywhere(), filter);
             while let Some(frame) = body.frame().await {
                 if let Ok(bytes) = frame?.into_data() {
                     out.write_all(&bytes)?;
@@ -276,8 +346,12 @@ async fn run(cli: Cli) -> Result<()> {
             store
                 .audit(
                     &Who::console(),
-                    chongdich_domain::audit::AuditEvent::new(chongdich_domain::audit::AuditAction::Export, "audit", None)
-                        .with_detail("chongdich audit export"),
+                    chongdich_domain::audit::AuditEvent::new(
+                        chongdich_domain::audit::AuditAction::Export,
+                        "audit",
+                        None,
+                    )
+                    .with_detail("chongdich audit export"),
                 )
                 .await?;
             Ok(())
@@ -291,47 +365,103 @@ async fn user_command(url: &str, clock: SharedClock, command: UserCommand) -> Re
     let who = Who::console();
     let err = |e: chongdich_domain::Invalid| anyhow::anyhow!(e.to_string());
     match command {
-        UserCommand::Add { username, name, role, area, password_stdin } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            area,
+            password_stdin,
+        } => {
             let username = Username::parse(&username).map_err(err)?;
             let display_name = parse_display_name(&name).map_err(err)?;
-            let grant = Grant { role: Role::parse(&role).map_err(err)?, area_id: AreaId::parse(&area).map_err(err)? };
-            let (pw, generated) = if password_stdin { (read_password_stdin()?, false) } else { (password::generate(), true) };
+            let grant = Grant {
+                role: Role::parse(&role).map_err(err)?,
+                area_id: AreaId::parse(&area).map_err(err)?,
+            };
+            let (pw, generated) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (password::generate(), true)
+            };
             let hash = password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?;
             let user = store
-                .create_user(&everywhere, &who, NewUser { username, display_name, password_hash: hash, grants: vec![grant] })
+                .create_user(
+                    &everywhere,
+                    &who,
+                    NewUser {
+                        username,
+                        display_name,
+                        password_hash: hash,
+                        grants: vec![grant],
+                    },
+                )
                 .await?;
-            println!("Đã tạo tài khoản {} (id {}).", user.user.username, user.user.id);
+            println!(
+                "Đã tạo tài khoản {} (id {}).",
+                user.user.username, user.user.id
+            );
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần): {pw}");
             }
         }
-        UserCommand::Passwd { username, password_stdin } => {
-            let creds = store.credentials(&username).await?.with_context(|| format!("no account named {username}"))?;
-            let (pw, generated) = if password_stdin { (read_password_stdin()?, false) } else { (password::generate(), true) };
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let creds = store
+                .credentials(&username)
+                .await?
+                .with_context(|| format!("no account named {username}"))?;
+            let (pw, generated) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (password::generate(), true)
+            };
             let hash = password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?;
-            store.set_password(&everywhere, &who, creds.id, &hash).await?;
+            store
+                .set_password(&everywhere, &who, creds.id, &hash)
+                .await?;
             println!("Đã đặt mật khẩu mới cho {}.", creds.username);
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần): {pw}");
             }
         }
         UserCommand::Disable { username } => {
-            let creds = store.credentials(&username).await?.with_context(|| format!("no account named {username}"))?;
-            store.set_disabled(&everywhere, &who, creds.id, true).await?;
+            let creds = store
+                .credentials(&username)
+                .await?
+                .with_context(|| format!("no account named {username}"))?;
+            store
+                .set_disabled(&everywhere, &who, creds.id, true)
+                .await?;
             println!("Đã khoá tài khoản {}.", creds.username);
         }
     }
     Ok(())
 }
 
-async fn serve(url: &str, addr: SocketAddr, no_demo: bool, clock: SharedClock, settings: WebSettings) -> Result<()> {
+async fn serve(
+    url: &str,
+    addr: SocketAddr,
+    no_demo: bool,
+    clock: SharedClock,
+    settings: WebSettings,
+) -> Result<()> {
     let store = open(url, clock.clone()).await?;
     if !no_demo && store.user_count().await? == 0 {
         let accounts = chongdich_web::demo::load(&store).await?;
         if !accounts.is_empty() {
-            println!("Đã nạp dữ liệu mẫu: tỉnh Lai Châu. Tài khoản mẫu (mật khẩu chỉ hiện MỘT LẦN, hãy ghi lại):");
+            println!(
+                "Đã nạp dữ liệu mẫu: tỉnh Lai Châu. Tài khoản mẫu (mật khẩu chỉ hiện MỘT LẦN, hãy ghi lại):"
+            );
             for a in &accounts {
-                println!("  {:<10} {:<38} {:<6} {}", a.username, a.role.label(), a.area, a.password);
+                println!(
+                    "  {:<10} {:<38} {:<6} {}",
+                    a.username,
+                    a.role.label(),
+                    a.area,
+                    a.password
+                );
             }
         }
     }
@@ -345,15 +475,21 @@ async fn serve(url: &str, addr: SocketAddr, no_demo: bool, clock: SharedClock, s
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (setting addr, --addr, CHONGDICH_ADDR)"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (setting addr, --addr, CHONGDICH_ADDR)")
+    })?;
     let local = listener.local_addr()?;
-    println!("chongdich đang chạy tại http://{local} (cơ sở dữ liệu: {})", redact(url));
+    println!(
+        "chongdich đang chạy tại http://{local} (cơ sở dữ liệu: {})",
+        redact(url)
+    );
     let app = chongdich_web::app(AppState::new(store.clone(), clock, settings));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped; closing the database");
     store.close().await?;
     Ok(())
@@ -387,7 +523,10 @@ mod tests {
 
     #[test]
     fn passwords_are_not_printed() {
-        assert_eq!(redact("postgres://u:secret@127.0.0.1/db"), "postgres://u:***@127.0.0.1/db");
+        assert_eq!(
+            redact("postgres://u:secret@127.0.0.1/db"),
+            "postgres://u:***@127.0.0.1/db"
+        );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }

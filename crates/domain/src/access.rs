@@ -69,7 +69,9 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| Invalid::field("role", format!("vai trò \"{}\" không tồn tại", s.trim())))
+            .ok_or_else(|| {
+                Invalid::field("role", format!("vai trò \"{}\" không tồn tại", s.trim()))
+            })
     }
 
     pub fn label(self) -> &'static str {
@@ -89,7 +91,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Administrator => true,
-            Role::SteeringCommittee => matches!(p, ViewAreas | EditAreas | ManageAgencies | ViewPersons),
+            Role::SteeringCommittee => {
+                matches!(p, ViewAreas | EditAreas | ManageAgencies | ViewPersons)
+            }
             Role::HealthOfficer | Role::CommuneHealthWorker => {
                 matches!(p, ViewAreas | EditAreas | ViewPersons)
             }
@@ -236,6 +240,10 @@ mod tests {
         );
         assert!(a.scope(Permission::ManageUsers).is_empty());
         assert!(!a.can_anywhere(Permission::ViewAudit));
-        assert!(Actor::console().scope(Permission::ViewAudit).is_everywhere());
+        assert!(
+            Actor::console()
+                .scope(Permission::ViewAudit)
+                .is_everywhere()
+        );
     }
 }

@@ -80,11 +80,17 @@ impl MemberInput {
             c.push("position", "chức vụ cần từ 1 đến 200 ký tự");
         }
         let phone = phone.trim();
-        let digits: String = phone.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+        let digits: String = phone
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
         let phone = if phone.is_empty() {
             None
         } else if (9..=12).contains(&digits.len())
-            && digits.trim_start_matches('+').chars().all(|c| c.is_ascii_digit())
+            && digits
+                .trim_start_matches('+')
+                .chars()
+                .all(|c| c.is_ascii_digit())
         {
             Some(digits)
         } else {
@@ -129,7 +135,10 @@ mod tests {
         let err = MemberInput::parse("", "", "12ab").unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["full_name", "position", "phone"]);
-        assert_eq!(MemberInput::parse("B", "Thành viên", "").unwrap().phone, None);
+        assert_eq!(
+            MemberInput::parse("B", "Thành viên", "").unwrap().phone,
+            None
+        );
     }
 
     #[test]

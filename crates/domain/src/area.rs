@@ -149,7 +149,9 @@ impl UnitCode {
         } else {
             Err(Invalid::field(
                 "code",
-                format!("mã đơn vị \"{s}\" không hợp lệ: cần 2 (tỉnh), 3 (huyện) hoặc 5 (xã) chữ số"),
+                format!(
+                    "mã đơn vị \"{s}\" không hợp lệ: cần 2 (tỉnh), 3 (huyện) hoặc 5 (xã) chữ số"
+                ),
             ))
         }
     }
@@ -292,7 +294,10 @@ impl MappingKind {
             "whole" => Ok(MappingKind::Whole),
             "default-part" | "default_part" => Ok(MappingKind::DefaultPart),
             "part" => Ok(MappingKind::Part),
-            other => Err(Invalid::field("kind", format!("loại sáp nhập \"{other}\" không hợp lệ"))),
+            other => Err(Invalid::field(
+                "kind",
+                format!("loại sáp nhập \"{other}\" không hợp lệ"),
+            )),
         }
     }
 
@@ -330,7 +335,10 @@ mod tests {
     #[test]
     fn unit_codes_have_two_three_or_five_digits() {
         assert_eq!(UnitCode::parse("12").unwrap().level(), AreaLevel::Province);
-        assert_eq!(UnitCode::parse(" 105 ").unwrap().level(), AreaLevel::District);
+        assert_eq!(
+            UnitCode::parse(" 105 ").unwrap().level(),
+            AreaLevel::District
+        );
         assert_eq!(UnitCode::parse("03199").unwrap().level(), AreaLevel::Ward);
         for bad in ["", "1", "1234", "123456", "12a", "１２"] {
             let err = UnitCode::parse(bad).unwrap_err();
@@ -379,7 +387,10 @@ mod tests {
 
     #[test]
     fn area_names_are_cleaned_and_bounded() {
-        assert_eq!(parse_area_name("  Bản   Nà Luông ").unwrap(), "Bản Nà Luông");
+        assert_eq!(
+            parse_area_name("  Bản   Nà Luông ").unwrap(),
+            "Bản Nà Luông"
+        );
         assert!(parse_area_name("   ").is_err());
         assert!(parse_area_name(&"a".repeat(121)).is_err());
     }

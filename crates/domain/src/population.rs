@@ -26,7 +26,10 @@ impl PopulationFigure {
         let population = match digits.parse::<i64>() {
             Ok(n) if (0..=200_000_000).contains(&n) => Some(n),
             Ok(_) => {
-                errors.push(FieldError::new("population", "dân số phải từ 0 đến 200.000.000"));
+                errors.push(FieldError::new(
+                    "population",
+                    "dân số phải từ 0 đến 200.000.000",
+                ));
                 None
             }
             Err(_) => {
@@ -212,7 +215,10 @@ mod tests {
 
     #[test]
     fn import_modes() {
-        assert_eq!(ImportMode::parse("valid_rows").unwrap(), ImportMode::ValidRows);
+        assert_eq!(
+            ImportMode::parse("valid_rows").unwrap(),
+            ImportMode::ValidRows
+        );
         assert_eq!(ImportMode::parse("").unwrap(), ImportMode::AllOrNothing);
         assert!(ImportMode::parse("some").is_err());
     }

@@ -74,7 +74,16 @@ pub fn parse_units_csv(text: &str, structure: Structure) -> Result<ParsedCsv<Uni
     let mut rdr = reader(text);
     let cols = columns(
         &mut rdr,
-        &["level", "code", "name", "type", "parent_code", "lat", "lon", "area_km2"],
+        &[
+            "level",
+            "code",
+            "name",
+            "type",
+            "parent_code",
+            "lat",
+            "lon",
+            "area_km2",
+        ],
     )?;
     let (Some(level_c), Some(code_c), Some(name_c), Some(type_c), Some(parent_c)) =
         (cols[0], cols[1], cols[2], cols[3], cols[4])
@@ -111,7 +120,10 @@ pub fn parse_units_csv(text: &str, structure: Structure) -> Result<ParsedCsv<Uni
             Ok(l @ (AreaLevel::Province | AreaLevel::Ward)) => Some(l),
             Ok(AreaLevel::District) if structure == Structure::Legacy => Some(AreaLevel::District),
             Ok(l) => {
-                fail("level", format!("cấp \"{}\" không có trong cơ cấu này", l.as_str()));
+                fail(
+                    "level",
+                    format!("cấp \"{}\" không có trong cơ cấu này", l.as_str()),
+                );
                 None
             }
             Err(e) => {
@@ -234,7 +246,11 @@ mod tests {
                    ward,03199,,Phường,12,x,,\n";
         let p = parse_units_csv(csv, Structure::Current).unwrap();
         assert_eq!(p.rows.len(), 1);
-        let lines: Vec<_> = p.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        let lines: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
         assert_eq!(lines, [(3, "level"), (4, "name"), (4, "lat")]);
     }
 

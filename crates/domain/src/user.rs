@@ -13,7 +13,10 @@ impl Username {
         let s = s.trim().to_lowercase();
         let len = s.chars().count();
         if !(3..=40).contains(&len) {
-            return Err(Invalid::field("username", "tên đăng nhập cần từ 3 đến 40 ký tự"));
+            return Err(Invalid::field(
+                "username",
+                "tên đăng nhập cần từ 3 đến 40 ký tự",
+            ));
         }
         if !s
             .chars()
@@ -80,9 +83,16 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_restricted() {
-        assert_eq!(Username::parse(" Admin.LaiChau ").unwrap().as_str(), "admin.laichau");
+        assert_eq!(
+            Username::parse(" Admin.LaiChau ").unwrap().as_str(),
+            "admin.laichau"
+        );
         for bad in ["ab", "có-dấu", "a b c", "x;drop", &"a".repeat(41)] {
-            assert_eq!(Username::parse(bad).unwrap_err().0[0].field, "username", "{bad}");
+            assert_eq!(
+                Username::parse(bad).unwrap_err().0[0].field,
+                "username",
+                "{bad}"
+            );
         }
     }
 
@@ -99,7 +109,10 @@ mod tests {
 
     #[test]
     fn display_names() {
-        assert_eq!(parse_display_name(" Nguyễn  Văn A ").unwrap(), "Nguyễn Văn A");
+        assert_eq!(
+            parse_display_name(" Nguyễn  Văn A ").unwrap(),
+            "Nguyễn Văn A"
+        );
         assert!(parse_display_name("").is_err());
     }
 }

@@ -55,8 +55,16 @@ fn select_agencies(scope: &Scope) -> SelectStatement {
             "member_count",
         )
         .from_as("agencies", "g")
-        .join_as(JoinType::InnerJoin, "areas", "a", Expr::cust("a.id = g.area_id"))
-        .and_where(area_in_scope((Alias::new("g"), Alias::new("area_id")), scope))
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::cust("a.id = g.area_id"),
+        )
+        .and_where(area_in_scope(
+            (Alias::new("g"), Alias::new("area_id")),
+            scope,
+        ))
         .to_owned()
 }
 
@@ -93,7 +101,12 @@ impl Store {
         let items = AgencyRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
             .await?;
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     pub async fn agency(&self, scope: &Scope, id: i64) -> Result<AgencyView, StoreError> {
@@ -146,12 +159,23 @@ impl Store {
                     .to_owned(),
             )
             .await?
-            .and_then(|r| r.try_get::<Option<String>>("", "province_code").ok().flatten());
+            .and_then(|r| {
+                r.try_get::<Option<String>>("", "province_code")
+                    .ok()
+                    .flatten()
+            });
         let row = txn
             .query_one(
                 &Query::insert()
                     .into_table("agencies")
-                    .columns(["area_id", "province_code", "name", "kind", "sort_key", "created_at"])
+                    .columns([
+                        "area_id",
+                        "province_code",
+                        "name",
+                        "kind",
+                        "sort_key",
+                        "created_at",
+                    ])
                     .values_panic([
                         area.as_str().into(),
                         province.into(),
@@ -207,9 +231,13 @@ impl Store {
             &txn,
             who,
             now,
-            &AuditEvent::new(AuditAction::Create, "agency_member", Some(agency_id.to_string()))
-                .in_area(view.agency.area_id.as_str())
-                .with_detail(format!("{} — {}", member.full_name, member.position)),
+            &AuditEvent::new(
+                AuditAction::Create,
+                "agency_member",
+                Some(agency_id.to_string()),
+            )
+            .in_area(view.agency.area_id.as_str())
+            .with_detail(format!("{} — {}", member.full_name, member.position)),
         )
         .await?;
         txn.commit().await?;

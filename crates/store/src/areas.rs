@@ -119,10 +119,15 @@ pub(crate) fn terms(name: &str, code: Option<&str>) -> Vec<String> {
     out
 }
 
-async fn fetch<C: ConnectionTrait>(db: &C, stmt: &SelectStatement) -> Result<Vec<AreaRow>, StoreError> {
-    Ok(AreaRow::find_by_statement(db.get_database_backend().build(stmt))
-        .all(db)
-        .await?)
+async fn fetch<C: ConnectionTrait>(
+    db: &C,
+    stmt: &SelectStatement,
+) -> Result<Vec<AreaRow>, StoreError> {
+    Ok(
+        AreaRow::find_by_statement(db.get_database_backend().build(stmt))
+            .all(db)
+            .await?,
+    )
 }
 
 async fn count<C: ConnectionTrait>(db: &C, stmt: &SelectStatement) -> Result<i64, StoreError> {
@@ -164,9 +169,35 @@ impl Store {
 
     /// The areas the scope is made of, in Vietnamese order.
     pub async fn scope_roots(&self, scope: &Scope) -> Result<Vec<AreaRow>, StoreError> {
-        let ids: Vec<String> = scope.roots().iter().map(|r| r.as_str().to_owned()).collect();
+        let ids: Vec<String> = scope
+            .roots()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
         let stmt = select_areas()
             .and_where(Expr::col((Alias::new("a"), Alias::new("id"))).is_in(ids))
+            .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
+            .to_owned();
+        fetch(&self.db, &stmt).await
+    }
+
+    /// The old-structure provinces whose records count under an area: for today's Lai Châu,
+    /// the Lai Châu of before 01/07/2025 with its districts.
+    pub async fn counted_provinces(&self, id: &AreaId) -> Result<Vec<AreaRow>, StoreError> {
+        let stmt = select_areas()
+            .and_where(
+                Expr::col((Alias::new("a"), Alias::new("id"))).in_subquery(
+                    Query::select()
+                        .column("descendant_id")
+                        .from("area_closure")
+                        .and_where(Expr::col("ancestor_id").eq(id.as_str()))
+                        .and_where(Expr::col("via_mapping").eq(true))
+                        .to_owned(),
+                ),
+            )
+            .and_where(
+                Expr::col((Alias::new("a"), Alias::new("level"))).eq(AreaLevel::Province.as_str()),
+            )
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .to_owned();
         fetch(&self.db, &stmt).await
@@ -264,7 +295,10 @@ impl Store {
                 (Alias::new("a"), Alias::new("level")),
             ])
             .from_as("area_closure", "c")
-            .join_as(JoinType::InnerJoin, "areas", "a",
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "a",
                 Expr::cust("a.id = c.ancestor_id"),
             )
             .and_where(Expr::col((Alias::new("c"), Alias::new("descendant_id"))).eq(id.as_str()))
@@ -272,9 +306,11 @@ impl Store {
             .and_where(Expr::col((Alias::new("c"), Alias::new("depth"))).gt(0))
             .order_by((Alias::new("c"), Alias::new("depth")), Order::Desc)
             .to_owned();
-        Ok(AreaBrief::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            AreaBrief::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// The 2025 merger as it touches a ward: where an old ward went, or what a new ward took in.
@@ -288,8 +324,18 @@ impl Store {
             .expr_as(Expr::cust("o.name"), "old_name")
             .expr_as(Expr::cust("n.name"), "new_name")
             .from_as("ward_mapping", "m")
-            .join_as(JoinType::InnerJoin, "areas", "o", Expr::cust("o.id = m.old_area_id"))
-            .join_as(JoinType::InnerJoin, "areas", "n", Expr::cust("n.id = m.new_area_id"))
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "o",
+                Expr::cust("o.id = m.old_area_id"),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "n",
+                Expr::cust("n.id = m.new_area_id"),
+            )
             .cond_where(
                 Expr::col((Alias::new("m"), Alias::new("old_area_id")))
                     .eq(id.as_str())
@@ -298,9 +344,11 @@ impl Store {
             .order_by((Alias::new("o"), Alias::new("sort_key")), Order::Asc)
             .order_by((Alias::new("n"), Alias::new("sort_key")), Order::Asc)
             .to_owned();
-        Ok(MappingLink::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            MappingLink::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Enters a village (thôn, bản, tổ dân phố …) under a ward or another village within the
@@ -317,14 +365,18 @@ impl Store {
         let kind = match chongdich_domain::text::clean(kind) {
             k if k.is_empty() => "Thôn".to_owned(),
             k if k.chars().count() > 40 => {
-                return Err(chongdich_domain::Invalid::field("kind", "loại dài quá 40 ký tự").into());
+                return Err(
+                    chongdich_domain::Invalid::field("kind", "loại dài quá 40 ký tự").into(),
+                );
             }
             k => k,
         };
-        let parent_row = self
-            .area(scope, parent)
-            .await
-            .map_err(|_| chongdich_domain::Invalid::field("parent_id", "không có địa bàn cấp trên này trong phạm vi của bạn"))?;
+        let parent_row = self.area(scope, parent).await.map_err(|_| {
+            chongdich_domain::Invalid::field(
+                "parent_id",
+                "không có địa bàn cấp trên này trong phạm vi của bạn",
+            )
+        })?;
         if !matches!(parent_row.level(), AreaLevel::Ward | AreaLevel::Village) {
             return Err(chongdich_domain::Invalid::field(
                 "parent_id",
@@ -365,7 +417,9 @@ impl Store {
                                     sea_orm::sea_query::OnConflict::column("key")
                                         .value(
                                             "value",
-                                            Expr::cust("CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)"),
+                                            Expr::cust(
+                                                "CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)",
+                                            ),
                                         )
                                         .to_owned(),
                                 )
@@ -374,18 +428,28 @@ impl Store {
                         )
                         .await?
                         .ok_or(StoreError::NotFound("bộ đếm"))?;
-                    let n: i64 = seq
-                        .try_get::<String>("", "value")?
-                        .parse()
-                        .map_err(|_| sea_orm::DbErr::Custom("village_seq is not a number".into()))?;
+                    let n: i64 = seq.try_get::<String>("", "value")?.parse().map_err(|_| {
+                        sea_orm::DbErr::Custom("village_seq is not a number".into())
+                    })?;
                     let id = AreaId::entered(n);
                     txn.execute(
                         &Query::insert()
                             .into_table("areas")
                             .columns([
-                                "id", "structure", "level", "code", "name", "kind", "parent_id",
-                                "province_code", "search_key", "sort_key", "valid_from", "valid_to",
-                                "created_at", "created_by",
+                                "id",
+                                "structure",
+                                "level",
+                                "code",
+                                "name",
+                                "kind",
+                                "parent_id",
+                                "province_code",
+                                "search_key",
+                                "sort_key",
+                                "valid_from",
+                                "valid_to",
+                                "created_at",
+                                "created_by",
                             ])
                             .values_panic([
                                 id.as_str().into(),
@@ -428,7 +492,12 @@ impl Store {
                         &Query::insert()
                             .into_table("area_closure")
                             .columns(["ancestor_id", "descendant_id", "depth", "via_mapping"])
-                            .values_panic([id.as_str().into(), id.as_str().into(), 0.into(), false.into()])
+                            .values_panic([
+                                id.as_str().into(),
+                                id.as_str().into(),
+                                0.into(),
+                                false.into(),
+                            ])
                             .to_owned(),
                     )
                     .await?;

@@ -99,7 +99,11 @@ pub async fn append<C: ConnectionTrait>(
                     .to_owned(),
             )
             .await?
-            .and_then(|r| r.try_get::<Option<String>>("", "province_code").ok().flatten()),
+            .and_then(|r| {
+                r.try_get::<Option<String>>("", "province_code")
+                    .ok()
+                    .flatten()
+            }),
         None => None,
     };
     db.execute(
@@ -248,8 +252,10 @@ impl Store {
             .order_by("id", Order::Asc)
             .limit(limit)
             .to_owned();
-        Ok(AuditEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            AuditEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 }

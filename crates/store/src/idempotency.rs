@@ -14,24 +14,43 @@ pub struct StoredResponse {
 }
 
 impl Store {
-    pub async fn stored_response(&self, user_id: i64, key: &str) -> Result<Option<StoredResponse>, StoreError> {
+    pub async fn stored_response(
+        &self,
+        user_id: i64,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
         let stmt = Query::select()
             .columns(["request_hash", "status", "content_type", "body"])
             .from("idempotency_keys")
             .and_where(Expr::col("user_id").eq(user_id))
             .and_where(Expr::col("key").eq(key))
             .to_owned();
-        Ok(StoredResponse::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .one(&self.db)
-            .await?)
+        Ok(
+            StoredResponse::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .one(&self.db)
+                .await?,
+        )
     }
 
-    pub async fn store_response(&self, user_id: i64, key: &str, r: &StoredResponse) -> Result<(), StoreError> {
+    pub async fn store_response(
+        &self,
+        user_id: i64,
+        key: &str,
+        r: &StoredResponse,
+    ) -> Result<(), StoreError> {
         self.db
             .execute(
                 &Query::insert()
                     .into_table("idempotency_keys")
-                    .columns(["user_id", "key", "request_hash", "status", "content_type", "body", "created_at"])
+                    .columns([
+                        "user_id",
+                        "key",
+                        "request_hash",
+                        "status",
+                        "content_type",
+                        "body",
+                        "created_at",
+                    ])
                     .values_panic([
                         user_id.into(),
                         key.into(),
@@ -41,7 +60,11 @@ impl Store {
                         r.body.clone().into(),
                         self.clock.now().into(),
                     ])
-                    .on_conflict(OnConflict::columns(["user_id", "key"]).do_nothing().to_owned())
+                    .on_conflict(
+                        OnConflict::columns(["user_id", "key"])
+                            .do_nothing()
+                            .to_owned(),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -12,9 +12,7 @@ use sea_orm::sea_query::{
     ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, Query, Table,
     TableCreateStatement,
 };
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
 pub struct Migration {
     pub version: i64,
@@ -22,13 +20,11 @@ pub struct Migration {
     up: fn(DbBackend) -> Vec<Statement>,
 }
 
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "areas, users, sessions, tokens, audit, agencies, population",
-        up: m0001_foundation,
-    },
-];
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "areas, users, sessions, tokens, audit, agencies, population",
+    up: m0001_foundation,
+}];
 
 fn id(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
@@ -83,7 +79,10 @@ fn big_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).big_integer().null().to_owned()
 }
 
-fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+fn fk(
+    from: (&'static str, &'static str),
+    to: (&'static str, &'static str),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from.0, from.1)
         .to(to.0, to.1)
@@ -242,21 +241,91 @@ fn m0001_foundation(b: DbBackend) -> Vec<Statement> {
             .to_owned(),
     ];
     let indexes = [
-        Index::create().name("areas_parent_sort").table("areas").col("parent_id").col("sort_key").to_owned(),
-        Index::create().name("areas_structure_code").table("areas").col("structure").col("code").unique().to_owned(),
-        Index::create().name("area_closure_descendant").table("area_closure").col("descendant_id").to_owned(),
-        Index::create().name("area_terms_area").table("area_terms").col("area_id").to_owned(),
-        Index::create().name("ward_mapping_new").table("ward_mapping").col("new_area_id").to_owned(),
-        Index::create().name("role_grants_unique").table("role_grants").col("user_id").col("role").col("area_id").unique().to_owned(),
-        Index::create().name("role_grants_area").table("role_grants").col("area_id").to_owned(),
-        Index::create().name("sessions_user").table("sessions").col("user_id").to_owned(),
-        Index::create().name("api_tokens_user").table("api_tokens").col("user_id").to_owned(),
-        Index::create().name("audit_at").table("audit_log").col("at").to_owned(),
-        Index::create().name("audit_user_at").table("audit_log").col("user_id").col("at").to_owned(),
-        Index::create().name("audit_record").table("audit_log").col("record_type").col("record_id").to_owned(),
-        Index::create().name("audit_area_at").table("audit_log").col("area_id").col("at").to_owned(),
-        Index::create().name("agencies_area").table("agencies").col("area_id").col("sort_key").to_owned(),
-        Index::create().name("agency_members_agency").table("agency_members").col("agency_id").to_owned(),
+        Index::create()
+            .name("areas_parent_sort")
+            .table("areas")
+            .col("parent_id")
+            .col("sort_key")
+            .to_owned(),
+        Index::create()
+            .name("areas_structure_code")
+            .table("areas")
+            .col("structure")
+            .col("code")
+            .unique()
+            .to_owned(),
+        Index::create()
+            .name("area_closure_descendant")
+            .table("area_closure")
+            .col("descendant_id")
+            .to_owned(),
+        Index::create()
+            .name("area_terms_area")
+            .table("area_terms")
+            .col("area_id")
+            .to_owned(),
+        Index::create()
+            .name("ward_mapping_new")
+            .table("ward_mapping")
+            .col("new_area_id")
+            .to_owned(),
+        Index::create()
+            .name("role_grants_unique")
+            .table("role_grants")
+            .col("user_id")
+            .col("role")
+            .col("area_id")
+            .unique()
+            .to_owned(),
+        Index::create()
+            .name("role_grants_area")
+            .table("role_grants")
+            .col("area_id")
+            .to_owned(),
+        Index::create()
+            .name("sessions_user")
+            .table("sessions")
+            .col("user_id")
+            .to_owned(),
+        Index::create()
+            .name("api_tokens_user")
+            .table("api_tokens")
+            .col("user_id")
+            .to_owned(),
+        Index::create()
+            .name("audit_at")
+            .table("audit_log")
+            .col("at")
+            .to_owned(),
+        Index::create()
+            .name("audit_user_at")
+            .table("audit_log")
+            .col("user_id")
+            .col("at")
+            .to_owned(),
+        Index::create()
+            .name("audit_record")
+            .table("audit_log")
+            .col("record_type")
+            .col("record_id")
+            .to_owned(),
+        Index::create()
+            .name("audit_area_at")
+            .table("audit_log")
+            .col("area_id")
+            .col("at")
+            .to_owned(),
+        Index::create()
+            .name("agencies_area")
+            .table("agencies")
+            .col("area_id")
+            .col("sort_key")
+            .to_owned(),
+        Index::create()
+            .name("agency_members_agency")
+            .table("agency_members")
+            .col("agency_id")
+            .to_owned(),
     ];
     let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
     out.extend(indexes.iter().map(|i| b.build(i)));
@@ -297,14 +366,24 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<Stri
         &Table::create()
             .table("schema_migrations")
             .if_not_exists()
-            .col(ColumnDef::new("version").big_integer().not_null().primary_key())
+            .col(
+                ColumnDef::new("version")
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
             .col(text("name"))
             .col(ts("applied_at"))
             .to_owned(),
     )
     .await?;
     let rows = db
-        .query_all(&Query::select().column("version").from("schema_migrations").to_owned())
+        .query_all(
+            &Query::select()
+                .column("version")
+                .from("schema_migrations")
+                .to_owned(),
+        )
         .await?;
     let mut applied = Vec::new();
     for r in rows {

@@ -5,7 +5,9 @@ use crate::{Store, StoreError};
 use chongdich_domain::access::Scope;
 use chongdich_domain::area::{AreaId, Structure};
 use chongdich_domain::audit::{AuditAction, AuditEvent};
-use chongdich_domain::population::{ImportMode, ParsedCsv, PopulationFigure, PopulationRow, RowError};
+use chongdich_domain::population::{
+    ImportMode, ParsedCsv, PopulationFigure, PopulationRow, RowError,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
@@ -42,7 +44,14 @@ async fn upsert<C: ConnectionTrait>(
     db.execute(
         &Query::insert()
             .into_table("populations")
-            .columns(["area_id", "year", "population", "source", "updated_at", "updated_by"])
+            .columns([
+                "area_id",
+                "year",
+                "population",
+                "source",
+                "updated_at",
+                "updated_by",
+            ])
             .values_panic([
                 area_id.into(),
                 f.year.into(),
@@ -83,7 +92,10 @@ impl Store {
             now,
             &AuditEvent::new(AuditAction::Update, "population", Some(area.to_string()))
                 .in_area(area.as_str())
-                .with_detail(format!("{} người ({}), {}", figure.population, figure.year, figure.source)),
+                .with_detail(format!(
+                    "{} người ({}), {}",
+                    figure.population, figure.year, figure.source
+                )),
         )
         .await?;
         txn.commit().await?;
@@ -91,19 +103,32 @@ impl Store {
     }
 
     /// Every figure of an area, newest year first.
-    pub async fn populations(&self, scope: &Scope, area: &AreaId) -> Result<Vec<PopulationEntry>, StoreError> {
+    pub async fn populations(
+        &self,
+        scope: &Scope,
+        area: &AreaId,
+    ) -> Result<Vec<PopulationEntry>, StoreError> {
         if !self.area_in_scope(scope, area).await? {
             return Err(StoreError::NotFound("địa bàn"));
         }
         let stmt = Query::select()
-            .columns(["area_id", "year", "population", "source", "updated_at", "updated_by"])
+            .columns([
+                "area_id",
+                "year",
+                "population",
+                "source",
+                "updated_at",
+                "updated_by",
+            ])
             .from("populations")
             .and_where(Expr::col("area_id").eq(area.as_str()))
             .order_by("year", Order::Desc)
             .to_owned();
-        Ok(PopulationEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            PopulationEntry::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Imports parsed CSV rows for units of one structure. Codes that are unknown or outside

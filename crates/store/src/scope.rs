@@ -11,7 +11,11 @@ pub(crate) fn area_in_scope(col: impl IntoColumnRef, scope: &Scope) -> SimpleExp
     if scope.is_empty() {
         return Expr::cust("1 = 0");
     }
-    let roots: Vec<String> = scope.roots().iter().map(|r| r.as_str().to_owned()).collect();
+    let roots: Vec<String> = scope
+        .roots()
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
     Expr::col(col).in_subquery(
         Query::select()
             .column("descendant_id")

@@ -43,7 +43,14 @@ impl Store {
             .execute(
                 &Query::insert()
                     .into_table("sessions")
-                    .columns(["token_hash", "user_id", "csrf_token", "created_at", "expires_at", "ip"])
+                    .columns([
+                        "token_hash",
+                        "user_id",
+                        "csrf_token",
+                        "created_at",
+                        "expires_at",
+                        "ip",
+                    ])
                     .values_panic([
                         hash_token(&token).into(),
                         user_id.into(),
@@ -77,9 +84,11 @@ impl Store {
             .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(self.clock.now()))
             .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
             .to_owned();
-        Ok(SessionInfo::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .one(&self.db)
-            .await?)
+        Ok(
+            SessionInfo::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .one(&self.db)
+                .await?,
+        )
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {

@@ -44,7 +44,8 @@ impl TestDb {
         let name = unique_name();
         let (url, sqlite_file, pg) = match Self::engine_url() {
             Some(server) => {
-                let admin = Store::connect(&with_database(&server, "postgres"), clock.clone()).await?;
+                let admin =
+                    Store::connect(&with_database(&server, "postgres"), clock.clone()).await?;
                 sea_orm::ConnectionTrait::execute_unprepared(
                     admin.connection(),
                     &format!("CREATE DATABASE \"{name}\""),
@@ -55,7 +56,11 @@ impl TestDb {
             }
             None => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}?mode=rwc", path.display()), Some(path), None)
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Some(path),
+                    None,
+                )
             }
         };
         let store = Store::connect(&url, clock).await?;
@@ -81,12 +86,18 @@ impl Drop for TestDb {
         if let Some((server, name)) = self.pg.take() {
             // Drop runs outside any async context we may block; use a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {
-                    let clock: SharedClock = std::sync::Arc::new(chongdich_domain::clock::SystemClock);
-                    if let Ok(admin) = Store::connect(&with_database(&server, "postgres"), clock).await {
+                    let clock: SharedClock =
+                        std::sync::Arc::new(chongdich_domain::clock::SystemClock);
+                    if let Ok(admin) =
+                        Store::connect(&with_database(&server, "postgres"), clock).await
+                    {
                         let _ = sea_orm::ConnectionTrait::execute_unprepared(
                             admin.connection(),
                             &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
@@ -108,7 +119,10 @@ mod tests {
     #[test]
     fn database_name_is_replaced() {
         assert_eq!(
-            with_database("postgres://u:p@127.0.0.1:5432/chongdich?sslmode=disable", "t1"),
+            with_database(
+                "postgres://u:p@127.0.0.1:5432/chongdich?sslmode=disable",
+                "t1"
+            ),
             "postgres://u:p@127.0.0.1:5432/t1?sslmode=disable"
         );
         assert_eq!(with_database("postgres://u@h", "t2"), "postgres://u@h/t2");

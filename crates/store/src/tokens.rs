@@ -26,7 +26,12 @@ pub struct TokenRow {
 
 impl Store {
     /// Creates a token for the acting user; the plain token is returned once and never stored.
-    pub async fn create_token(&self, who: &Who, user_id: i64, name: &str) -> Result<(TokenRow, String), StoreError> {
+    pub async fn create_token(
+        &self,
+        who: &Who,
+        user_id: i64,
+        name: &str,
+    ) -> Result<(TokenRow, String), StoreError> {
         let name = chongdich_domain::text::clean(name);
         if name.is_empty() || name.chars().count() > 80 {
             return Err(Invalid::field("name", "tên mã truy cập cần từ 1 đến 80 ký tự").into());
@@ -56,7 +61,8 @@ impl Store {
             &txn,
             who,
             now,
-            &AuditEvent::new(AuditAction::Create, "api_token", Some(id.to_string())).with_detail(name),
+            &AuditEvent::new(AuditAction::Create, "api_token", Some(id.to_string()))
+                .with_detail(name),
         )
         .await?;
         txn.commit().await?;
@@ -72,18 +78,33 @@ impl Store {
     /// The tokens of a user, newest first.
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
         let stmt = Query::select()
-            .columns(["id", "user_id", "name", "prefix", "created_at", "last_used_at", "revoked_at"])
+            .columns([
+                "id",
+                "user_id",
+                "name",
+                "prefix",
+                "created_at",
+                "last_used_at",
+                "revoked_at",
+            ])
             .from("api_tokens")
             .and_where(Expr::col("user_id").eq(user_id))
             .order_by("id", Order::Desc)
             .to_owned();
-        Ok(TokenRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            TokenRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Revokes one of the user's own tokens.
-    pub async fn revoke_token(&self, who: &Who, user_id: i64, token_id: i64) -> Result<(), StoreError> {
+    pub async fn revoke_token(
+        &self,
+        who: &Who,
+        user_id: i64,
+        token_id: i64,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         let r = txn

@@ -64,10 +64,17 @@ impl Store {
         let keep = |province: &str| provinces.is_none_or(|p| p.contains(&province));
         // Each unit with its structural chain: id -> (row, structure, parent id, province code).
         let mut units: Vec<(AreaId, &UnitRow, Structure, AreaId, String)> = Vec::new();
-        for (structure, rows) in [(Structure::Legacy, data.legacy), (Structure::Current, data.current)] {
+        for (structure, rows) in [
+            (Structure::Legacy, data.legacy),
+            (Structure::Current, data.current),
+        ] {
             let parent_of: HashMap<&str, &str> = rows
                 .iter()
-                .filter_map(|r| r.parent_code.as_ref().map(|p| (r.code.as_str(), p.as_str())))
+                .filter_map(|r| {
+                    r.parent_code
+                        .as_ref()
+                        .map(|p| (r.code.as_str(), p.as_str()))
+                })
                 .collect();
             for r in rows {
                 let mut province = r.code.as_str();
@@ -217,8 +224,21 @@ impl Store {
             &txn,
             "areas",
             &[
-                "id", "structure", "level", "code", "name", "kind", "parent_id", "province_code",
-                "search_key", "sort_key", "valid_from", "valid_to", "lat", "lon", "area_km2",
+                "id",
+                "structure",
+                "level",
+                "code",
+                "name",
+                "kind",
+                "parent_id",
+                "province_code",
+                "search_key",
+                "sort_key",
+                "valid_from",
+                "valid_to",
+                "lat",
+                "lon",
+                "area_km2",
                 "created_at",
             ],
             area_rows,

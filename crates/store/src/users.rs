@@ -62,7 +62,14 @@ pub struct Credentials {
 
 fn user_select() -> SelectStatement {
     Query::select()
-        .columns(["id", "username", "display_name", "disabled", "created_at", "updated_at"])
+        .columns([
+            "id",
+            "username",
+            "display_name",
+            "disabled",
+            "created_at",
+            "updated_at",
+        ])
         .from("users")
         .to_owned()
 }
@@ -93,13 +100,20 @@ async fn grants_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<GrantR
         ])
         .expr_as(Expr::cust("a.name"), "area_name")
         .from_as("role_grants", "g")
-        .join_as(JoinType::InnerJoin, "areas", "a", Expr::cust("a.id = g.area_id"))
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::cust("a.id = g.area_id"),
+        )
         .and_where(Expr::col((Alias::new("g"), Alias::new("user_id"))).is_in(ids.iter().copied()))
         .order_by((Alias::new("g"), Alias::new("id")), Order::Asc)
         .to_owned();
-    Ok(GrantRow::find_by_statement(db.get_database_backend().build(&stmt))
-        .all(db)
-        .await?)
+    Ok(
+        GrantRow::find_by_statement(db.get_database_backend().build(&stmt))
+            .all(db)
+            .await?,
+    )
 }
 
 async fn check_grants_in_scope(
@@ -114,7 +128,10 @@ async fn check_grants_in_scope(
         if !store.area_in_scope(scope, &g.area_id).await? {
             return Err(Invalid::field(
                 "grants",
-                format!("địa bàn {} không có hoặc nằm ngoài phạm vi quản lý của bạn", g.area_id),
+                format!(
+                    "địa bàn {} không có hoặc nằm ngoài phạm vi quản lý của bạn",
+                    g.area_id
+                ),
             )
             .into());
         }
@@ -144,7 +161,11 @@ async fn write_grants(
             &Query::insert()
                 .into_table("role_grants")
                 .columns(["user_id", "role", "area_id"])
-                .values_panic([user_id.into(), g.role.as_str().into(), g.area_id.as_str().into()])
+                .values_panic([
+                    user_id.into(),
+                    g.role.as_str().into(),
+                    g.area_id.as_str().into(),
+                ])
                 .to_owned(),
         )
         .await?;
@@ -161,7 +182,12 @@ fn describe(grants: &[Grant]) -> String {
 }
 
 impl Store {
-    pub async fn create_user(&self, scope: &Scope, who: &Who, new: NewUser) -> Result<UserView, StoreError> {
+    pub async fn create_user(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        new: NewUser,
+    ) -> Result<UserView, StoreError> {
         check_grants_in_scope(self, scope, &new.grants).await?;
         if self.credentials(new.username.as_str()).await?.is_some() {
             return Err(Invalid::field("username", "tên đăng nhập đã có người dùng").into());
@@ -172,7 +198,14 @@ impl Store {
             .query_one(
                 &Query::insert()
                     .into_table("users")
-                    .columns(["username", "display_name", "password_hash", "disabled", "created_at", "updated_at"])
+                    .columns([
+                        "username",
+                        "display_name",
+                        "password_hash",
+                        "disabled",
+                        "created_at",
+                        "updated_at",
+                    ])
                     .values_panic([
                         new.username.as_str().into(),
                         new.display_name.clone().into(),
@@ -186,9 +219,9 @@ impl Store {
             )
             .await
             .map_err(|e| match e.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                    StoreError::Invalid(Invalid::field("username", "tên đăng nhập đã có người dùng"))
-                }
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Invalid(
+                    Invalid::field("username", "tên đăng nhập đã có người dùng"),
+                ),
                 _ => StoreError::Db(e),
             })?
             .ok_or(StoreError::NotFound("tài khoản"))?;
@@ -200,7 +233,11 @@ impl Store {
             now,
             &AuditEvent::new(AuditAction::Create, "user", Some(id.to_string()))
                 .in_area(new.grants[0].area_id.as_str())
-                .with_detail(format!("{} ({})", new.username.as_str(), describe(&new.grants))),
+                .with_detail(format!(
+                    "{} ({})",
+                    new.username.as_str(),
+                    describe(&new.grants)
+                )),
         )
         .await?;
         txn.commit().await?;
@@ -261,7 +298,11 @@ impl Store {
             Some(r) => r.try_get::<i64>("", "n")?,
             None => 0,
         };
-        let stmt = base.order_by("username", Order::Asc).limit(limit).offset(offset).to_owned();
+        let stmt = base
+            .order_by("username", Order::Asc)
+            .limit(limit)
+            .offset(offset)
+            .to_owned();
         let users = UserRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
             .await?;
@@ -270,11 +311,20 @@ impl Store {
         let items = users
             .into_iter()
             .map(|user| UserView {
-                grants: grants.iter().filter(|g| g.user_id == user.id).cloned().collect(),
+                grants: grants
+                    .iter()
+                    .filter(|g| g.user_id == user.id)
+                    .cloned()
+                    .collect(),
                 user,
             })
             .collect();
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     /// The account must be wholly within the scope to be changed.
@@ -327,7 +377,13 @@ impl Store {
     }
 
     /// Sets a new password hash and ends the account's sessions.
-    pub async fn set_password(&self, scope: &Scope, who: &Who, id: i64, hash: &str) -> Result<(), StoreError> {
+    pub async fn set_password(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        id: i64,
+        hash: &str,
+    ) -> Result<(), StoreError> {
         let view = self.changeable(scope, id).await?;
         self.write_password(who, &view, hash).await
     }
@@ -338,7 +394,12 @@ impl Store {
         self.write_password(who, &view, hash).await
     }
 
-    async fn write_password(&self, who: &Who, view: &UserView, hash: &str) -> Result<(), StoreError> {
+    async fn write_password(
+        &self,
+        who: &Who,
+        view: &UserView,
+        hash: &str,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let id = view.user.id;
         let txn = self.db.begin().await?;
@@ -351,8 +412,13 @@ impl Store {
                 .to_owned(),
         )
         .await?;
-        txn.execute(&Query::delete().from_table("sessions").and_where(Expr::col("user_id").eq(id)).to_owned())
-            .await?;
+        txn.execute(
+            &Query::delete()
+                .from_table("sessions")
+                .and_where(Expr::col("user_id").eq(id))
+                .to_owned(),
+        )
+        .await?;
         let mut event = AuditEvent::new(AuditAction::Update, "user", Some(id.to_string()))
             .with_detail("đổi mật khẩu");
         if let Some(g) = view.grants.first() {
@@ -364,10 +430,18 @@ impl Store {
     }
 
     /// Disables (or re-enables) an account; disabling ends its sessions and stops its tokens.
-    pub async fn set_disabled(&self, scope: &Scope, who: &Who, id: i64, disabled: bool) -> Result<(), StoreError> {
+    pub async fn set_disabled(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        id: i64,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
         let view = self.changeable(scope, id).await?;
         if who.user_id == Some(id) && disabled {
-            return Err(StoreError::Forbidden("không thể tự khoá tài khoản của mình".into()));
+            return Err(StoreError::Forbidden(
+                "không thể tự khoá tài khoản của mình".into(),
+            ));
         }
         let now = self.clock.now();
         let txn = self.db.begin().await?;
@@ -381,11 +455,21 @@ impl Store {
         )
         .await?;
         if disabled {
-            txn.execute(&Query::delete().from_table("sessions").and_where(Expr::col("user_id").eq(id)).to_owned())
-                .await?;
+            txn.execute(
+                &Query::delete()
+                    .from_table("sessions")
+                    .and_where(Expr::col("user_id").eq(id))
+                    .to_owned(),
+            )
+            .await?;
         }
-        let action = if disabled { AuditAction::Disable } else { AuditAction::Enable };
-        let mut event = AuditEvent::new(action, "user", Some(id.to_string())).with_detail(view.user.username.clone());
+        let action = if disabled {
+            AuditAction::Disable
+        } else {
+            AuditAction::Enable
+        };
+        let mut event = AuditEvent::new(action, "user", Some(id.to_string()))
+            .with_detail(view.user.username.clone());
         if let Some(g) = view.grants.first() {
             event = event.in_area(g.area_id.as_str());
         }
@@ -397,13 +481,21 @@ impl Store {
     /// For signing in and for the console: the account by name, with its hash. Not scoped.
     pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
         let stmt = Query::select()
-            .columns(["id", "username", "display_name", "password_hash", "disabled"])
+            .columns([
+                "id",
+                "username",
+                "display_name",
+                "password_hash",
+                "disabled",
+            ])
             .from("users")
             .and_where(Expr::col("username").eq(username.trim().to_lowercase()))
             .to_owned();
-        Ok(Credentials::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .one(&self.db)
-            .await?)
+        Ok(
+            Credentials::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .one(&self.db)
+                .await?,
+        )
     }
 
     /// The grants of an account, for building its actor.
@@ -423,7 +515,12 @@ impl Store {
     pub async fn user_count(&self) -> Result<i64, StoreError> {
         let row = self
             .db
-            .query_one(&Query::select().expr_as(Expr::cust("COUNT(*)"), "n").from("users").to_owned())
+            .query_one(
+                &Query::select()
+                    .expr_as(Expr::cust("COUNT(*)"), "n")
+                    .from("users")
+                    .to_owned(),
+            )
             .await?;
         Ok(match row {
             Some(r) => r.try_get::<i64>("", "n")?,
@@ -436,9 +533,11 @@ impl Store {
     /// An account by id, not scoped and not audited: for authenticating requests only.
     pub async fn account(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
         let stmt = user_select().and_where(Expr::col("id").eq(id)).to_owned();
-        Ok(UserRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .one(&self.db)
-            .await?)
+        Ok(
+            UserRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .one(&self.db)
+                .await?,
+        )
     }
 }
 

@@ -20,8 +20,8 @@ pub const LOGIN_CSRF_COOKIE: &str = "cd_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub mod password {
-    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
     use argon2::Argon2;
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
     use rand::Rng;
 
     /// Hashes with Argon2id at the crate's defaults (19 MiB, 2 passes: OWASP's minimum).
@@ -71,7 +71,10 @@ pub const MAX_PER_ADDRESS: usize = 20;
 impl LoginLimiter {
     fn keys(username: &str, ip: Option<&str>) -> [(String, usize); 2] {
         [
-            (format!("u:{}", username.trim().to_lowercase()), MAX_PER_USERNAME),
+            (
+                format!("u:{}", username.trim().to_lowercase()),
+                MAX_PER_USERNAME,
+            ),
             (format!("ip:{}", ip.unwrap_or("-")), MAX_PER_ADDRESS),
         ]
     }
@@ -87,7 +90,9 @@ impl LoginLimiter {
                 list.retain(|t| *t > since);
                 if list.len() >= max {
                     let oldest = list.iter().min().copied().unwrap_or(now);
-                    return Err((oldest + Duration::minutes(WINDOW_MINUTES) - now).num_seconds().max(1));
+                    return Err((oldest + Duration::minutes(WINDOW_MINUTES) - now)
+                        .num_seconds()
+                        .max(1));
                 }
             }
         }
@@ -221,7 +226,9 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let authed = authenticate(state, parts).await?.ok_or_else(ApiError::unauthorized)?;
+        let authed = authenticate(state, parts)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if authed.via == Via::Session && !safe {
             let sent = parts
@@ -298,7 +305,10 @@ mod tests {
         assert_eq!(wait, 15 * 60);
         // Another account from the same address is not blocked yet.
         assert!(l.check(t0, "binh", Some("1.2.3.4")).is_ok());
-        assert!(l.check(t0 + Duration::minutes(16), "an", Some("1.2.3.4")).is_ok());
+        assert!(
+            l.check(t0 + Duration::minutes(16), "an", Some("1.2.3.4"))
+                .is_ok()
+        );
     }
 
     #[test]

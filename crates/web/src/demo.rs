@@ -15,7 +15,8 @@ use chongdich_store::{Store, StoreError};
 /// Lai Châu's GSO code (unchanged by the 2025 reform).
 pub const PROVINCE: &str = "12";
 
-const PROVINCES_2019: &str = include_str!("../../../data/admin-units/population/provinces-legacy-census-2019.csv");
+const PROVINCES_2019: &str =
+    include_str!("../../../data/admin-units/population/provinces-legacy-census-2019.csv");
 const DISTRICTS_2019: &str =
     include_str!("../../../data/admin-units/population/districts-laichau-langson-census-2019.csv");
 
@@ -43,20 +44,45 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let mut legacy = parse_population_csv(PROVINCES_2019)?;
     legacy.rows.retain(|r| r.code.as_str() == PROVINCE);
     let districts = parse_population_csv(DISTRICTS_2019)?;
-    legacy
-        .rows
-        .extend(districts.rows.into_iter().filter(|r| r.code.as_str().starts_with('1') && r.code.as_str().len() == 3 && r.code.as_str() <= "112"));
+    legacy.rows.extend(districts.rows.into_iter().filter(|r| {
+        r.code.as_str().starts_with('1') && r.code.as_str().len() == 3 && r.code.as_str() <= "112"
+    }));
     let mut current = legacy.clone();
     current.rows.retain(|r| r.code.as_str() == PROVINCE);
     for r in &mut current.rows {
-        r.figure.source = format!("{} — ranh giới tỉnh không đổi sau 01/07/2025", r.figure.source);
+        r.figure.source = format!(
+            "{} — ranh giới tỉnh không đổi sau 01/07/2025",
+            r.figure.source
+        );
     }
-    store.import_population(&everywhere, &who, Structure::Legacy, legacy, ImportMode::AllOrNothing).await?;
-    store.import_population(&everywhere, &who, Structure::Current, current, ImportMode::AllOrNothing).await?;
+    store
+        .import_population(
+            &everywhere,
+            &who,
+            Structure::Legacy,
+            legacy,
+            ImportMode::AllOrNothing,
+        )
+        .await?;
+    store
+        .import_population(
+            &everywhere,
+            &who,
+            Structure::Current,
+            current,
+            ImportMode::AllOrNothing,
+        )
+        .await?;
 
     let province = AreaId::parse(&format!("N{PROVINCE}"))?;
     let committee = store
-        .create_agency(&everywhere, &who, &province, "Ban Chỉ đạo phòng, chống dịch COVID-19 tỉnh Lai Châu", AgencyKind::SteeringCommittee)
+        .create_agency(
+            &everywhere,
+            &who,
+            &province,
+            "Ban Chỉ đạo phòng, chống dịch COVID-19 tỉnh Lai Châu",
+            AgencyKind::SteeringCommittee,
+        )
         .await?;
     for (holder, position) in [
         ("Chủ tịch UBND tỉnh", "Trưởng ban"),
@@ -66,17 +92,33 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
         ("Giám đốc Sở Thông tin và Truyền thông", "Thành viên"),
     ] {
         store
-            .add_member(&everywhere, &who, committee.agency.id, &MemberInput::parse(holder, position, "")?)
+            .add_member(
+                &everywhere,
+                &who,
+                committee.agency.id,
+                &MemberInput::parse(holder, position, "")?,
+            )
             .await?;
     }
     for (name, kind) in [
-        ("Ủy ban nhân dân tỉnh Lai Châu", AgencyKind::PeoplesCommittee),
+        (
+            "Ủy ban nhân dân tỉnh Lai Châu",
+            AgencyKind::PeoplesCommittee,
+        ),
         ("Sở Y tế tỉnh Lai Châu", AgencyKind::Department),
-        ("Trung tâm Kiểm soát bệnh tật tỉnh Lai Châu", AgencyKind::HealthFacility),
-        ("Sở Giáo dục và Đào tạo tỉnh Lai Châu", AgencyKind::Department),
+        (
+            "Trung tâm Kiểm soát bệnh tật tỉnh Lai Châu",
+            AgencyKind::HealthFacility,
+        ),
+        (
+            "Sở Giáo dục và Đào tạo tỉnh Lai Châu",
+            AgencyKind::Department,
+        ),
         ("Công an tỉnh Lai Châu", AgencyKind::Sector),
     ] {
-        store.create_agency(&everywhere, &who, &province, name, kind).await?;
+        store
+            .create_agency(&everywhere, &who, &province, name, kind)
+            .await?;
     }
 
     // One account per role. The commune health worker gets one ward (the first in order).
@@ -89,14 +131,54 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
         .map(|a| a.id)
         .unwrap_or_else(|| province.to_string());
     let plan = [
-        ("quantri", "Quản trị hệ thống (demo)", Role::Administrator, province.to_string()),
-        ("bancd", "Văn phòng Ban Chỉ đạo (demo)", Role::SteeringCommittee, province.to_string()),
-        ("yte", "Cán bộ Sở Y tế (demo)", Role::HealthOfficer, province.to_string()),
-        ("tramyte", "Trạm Y tế xã (demo)", Role::CommuneHealthWorker, first_ward),
-        ("chot", "Chốt kiểm soát (demo)", Role::CheckpointOfficer, province.to_string()),
-        ("cachly", "Cơ sở cách ly (demo)", Role::QuarantineManager, province.to_string()),
-        ("tiemchung", "Điểm tiêm chủng (demo)", Role::VaccinationSite, province.to_string()),
-        ("xem", "Người xem (demo)", Role::Viewer, province.to_string()),
+        (
+            "quantri",
+            "Quản trị hệ thống (demo)",
+            Role::Administrator,
+            province.to_string(),
+        ),
+        (
+            "bancd",
+            "Văn phòng Ban Chỉ đạo (demo)",
+            Role::SteeringCommittee,
+            province.to_string(),
+        ),
+        (
+            "yte",
+            "Cán bộ Sở Y tế (demo)",
+            Role::HealthOfficer,
+            province.to_string(),
+        ),
+        (
+            "tramyte",
+            "Trạm Y tế xã (demo)",
+            Role::CommuneHealthWorker,
+            first_ward,
+        ),
+        (
+            "chot",
+            "Chốt kiểm soát (demo)",
+            Role::CheckpointOfficer,
+            province.to_string(),
+        ),
+        (
+            "cachly",
+            "Cơ sở cách ly (demo)",
+            Role::QuarantineManager,
+            province.to_string(),
+        ),
+        (
+            "tiemchung",
+            "Điểm tiêm chủng (demo)",
+            Role::VaccinationSite,
+            province.to_string(),
+        ),
+        (
+            "xem",
+            "Người xem (demo)",
+            Role::Viewer,
+            province.to_string(),
+        ),
     ];
     let mut accounts = Vec::new();
     for (username, display, role, area) in plan {
@@ -110,11 +192,19 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
                     username: Username::parse(username)?,
                     display_name: display.to_owned(),
                     password_hash: hash,
-                    grants: vec![Grant { role, area_id: AreaId::parse(&area)? }],
+                    grants: vec![Grant {
+                        role,
+                        area_id: AreaId::parse(&area)?,
+                    }],
                 },
             )
             .await?;
-        accounts.push(DemoAccount { username: username.to_owned(), role, area, password: pw });
+        accounts.push(DemoAccount {
+            username: username.to_owned(),
+            role,
+            area,
+            password: pw,
+        });
     }
     debug_assert!(Role::Administrator.permits(Permission::ManageUsers));
     store.set_setting("demo_loaded", "1").await?;

@@ -88,7 +88,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("không tìm thấy {what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("không tìm thấy {what}"),
+        )
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -104,12 +108,11 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        let message = e
-            .0
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let message =
+            e.0.iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "invalid",
@@ -171,7 +174,8 @@ impl PageError {
     pub fn not_found() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            message: "Không tìm thấy trang hoặc bản ghi này (hoặc nó nằm ngoài phạm vi của bạn).".into(),
+            message: "Không tìm thấy trang hoặc bản ghi này (hoặc nó nằm ngoài phạm vi của bạn)."
+                .into(),
         }
     }
 

@@ -51,7 +51,11 @@ pub fn body_error(status: StatusCode) -> ApiError {
             "nội dung gửi lên quá lớn",
         )
     } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "không đọc được nội dung gửi lên")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "không đọc được nội dung gửi lên",
+        )
     }
 }
 

@@ -54,7 +54,10 @@ fn valid_key(k: &str) -> bool {
 }
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
+    if !matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
         return next.run(req).await;
     }
     let header_key = req
@@ -84,10 +87,14 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let key = header_key.or_else(|| if is_form { form_key(&bytes) } else { None });
     let Some(key) = key.filter(|k| valid_key(k)) else {
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     };
     let Ok(Some(user)) = authenticate(&state, &parts).await else {
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
@@ -118,13 +125,21 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         )
         .into_response();
     }
-    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let res = remember(&state, user.user_id, &key, request_hash, res).await;
     state.idempotency.finish(user.user_id, &key);
     res
 }
 
-async fn remember(state: &AppState, user: i64, key: &str, request_hash: String, res: Response) -> Response {
+async fn remember(
+    state: &AppState,
+    user: i64,
+    key: &str,
+    request_hash: String,
+    res: Response,
+) -> Response {
     let status = res.status();
     // Server errors and refusals are not final answers: a retry may succeed.
     if status.is_server_error() || matches!(status.as_u16(), 401 | 403 | 409 | 429) {
@@ -188,7 +203,10 @@ mod tests {
 
     #[test]
     fn finds_the_form_key() {
-        assert_eq!(form_key(b"name=B%E1%BA%A3n&idem=abc123").as_deref(), Some("abc123"));
+        assert_eq!(
+            form_key(b"name=B%E1%BA%A3n&idem=abc123").as_deref(),
+            Some("abc123")
+        );
         assert_eq!(form_key(b"name=x"), None);
         assert!(valid_key("abc-123"));
         assert!(!valid_key(""));

@@ -89,7 +89,11 @@ async fn operation(req: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| chongdich_store::sessions::random_token()[..16].to_owned());
     let span = tracing::info_span!("request", operation_id = %id, method = %req.method(), path = %req.uri().path());
@@ -100,7 +104,8 @@ async fn operation(req: Request, next: Next) -> Response {
         })
         .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     res
 }

@@ -26,7 +26,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *m.entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
         for (i, le) in BUCKETS.iter().enumerate() {
             if seconds <= *le {
@@ -40,7 +41,10 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP chongdich_http_requests_total HTTP requests served.");
+        let _ = writeln!(
+            out,
+            "# HELP chongdich_http_requests_total HTTP requests served."
+        );
         let _ = writeln!(out, "# TYPE chongdich_http_requests_total counter");
         if let Ok(m) = self.requests.lock() {
             for ((method, route, status), n) in m.iter() {
@@ -51,8 +55,14 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(out, "# HELP chongdich_http_request_duration_seconds Time to answer a request.");
-        let _ = writeln!(out, "# TYPE chongdich_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP chongdich_http_request_duration_seconds Time to answer a request."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE chongdich_http_request_duration_seconds histogram"
+        );
         for (i, le) in BUCKETS.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -61,7 +71,10 @@ impl Metrics {
             );
         }
         let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "chongdich_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "chongdich_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let _ = writeln!(
             out,
             "chongdich_http_request_duration_seconds_sum {}",
@@ -104,7 +117,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
 pub async fn render(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

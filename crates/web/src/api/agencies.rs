@@ -38,10 +38,18 @@ pub async fn list(
         Some(a) => Some(AreaId::parse(a)?),
         None => None,
     };
-    let p = PageParams { limit: q.limit, offset: q.offset };
+    let p = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .agencies(&u.scope(Permission::ViewAreas), area.as_ref(), p.limit(), p.offset())
+        .agencies(
+            &u.scope(Permission::ViewAreas),
+            area.as_ref(),
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(AgencyPage {
         items: page.items.into_iter().map(Agency::from).collect(),
@@ -71,7 +79,13 @@ pub async fn create(
     };
     let view = s
         .store
-        .create_agency(&u.scope(Permission::ManageAgencies), &u.who(), &area, &body.name, kind)
+        .create_agency(
+            &u.scope(Permission::ManageAgencies),
+            &u.who(),
+            &area,
+            &body.name,
+            kind,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
@@ -85,7 +99,12 @@ pub async fn get_one(
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<AgencyDetail>, ApiError> {
-    Ok(Json(s.store.agency(&u.scope(Permission::ViewAreas), id).await?.into()))
+    Ok(Json(
+        s.store
+            .agency(&u.scope(Permission::ViewAreas), id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Add a member (name, position, phone).

@@ -1,7 +1,10 @@
 //! `/api/v1/areas…` and `/api/v1/population/import`.
 
 use super::require;
-use super::types::{Area, AreaPage, ImportReport, NewVillage, PopulationInput, PopulationRecord, RowErrorOut, WardLink};
+use super::types::{
+    Area, AreaPage, ImportReport, NewVillage, PopulationInput, PopulationRecord, RowErrorOut,
+    WardLink,
+};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
@@ -52,7 +55,10 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AreaQuery>,
 ) -> Result<Json<AreaPage>, ApiError> {
     let scope = u.scope(Permission::ViewAreas);
-    let paging = PageParams { limit: q.limit, offset: q.offset };
+    let paging = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let structure = match q.structure.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Structure::parse(s)?.as_str()),
         None => None,
@@ -66,7 +72,12 @@ pub async fn list(
         None => {
             let roots = s.store.scope_roots(&scope).await?;
             let total = roots.len() as i64;
-            Ok(Json(page(Page { items: roots, total, limit: total as u64, offset: 0 })))
+            Ok(Json(page(Page {
+                items: roots,
+                total,
+                limit: total as u64,
+                offset: 0,
+            })))
         }
     }
 }
@@ -82,7 +93,12 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Area>, ApiError> {
     let id = parse_id(&id)?;
-    Ok(Json(s.store.area(&u.scope(Permission::ViewAreas), &id).await?.into()))
+    Ok(Json(
+        s.store
+            .area(&u.scope(Permission::ViewAreas), &id)
+            .await?
+            .into(),
+    ))
 }
 
 /// The sub-areas, in Vietnamese alphabetical order.
@@ -99,7 +115,9 @@ pub async fn children(
     let id = parse_id(&id)?;
     let scope = u.scope(Permission::ViewAreas);
     s.store.area(&scope, &id).await?;
-    Ok(Json(page(s.store.children(&scope, &id, p.limit(), p.offset()).await?)))
+    Ok(Json(page(
+        s.store.children(&scope, &id, p.limit(), p.offset()).await?,
+    )))
 }
 
 /// How a ward changed on 01/07/2025: the new ward an old one went into, or the old wards a new one took in.
@@ -114,7 +132,14 @@ pub async fn mapping(
 ) -> Result<Json<Vec<WardLink>>, ApiError> {
     let id = parse_id(&id)?;
     s.store.area(&u.scope(Permission::ViewAreas), &id).await?;
-    Ok(Json(s.store.ward_mapping(&id).await?.into_iter().map(WardLink::from).collect()))
+    Ok(Json(
+        s.store
+            .ward_mapping(&id)
+            .await?
+            .into_iter()
+            .map(WardLink::from)
+            .collect(),
+    ))
 }
 
 /// Enter a village (thôn, bản, tổ dân phố) under a ward.
@@ -132,7 +157,13 @@ pub async fn add_village(
     let id = parse_id(&id)?;
     let area = s
         .store
-        .add_village(&u.scope(Permission::EditAreas), &u.who(), &id, &body.name, &body.kind)
+        .add_village(
+            &u.scope(Permission::EditAreas),
+            &u.who(),
+            &id,
+            &body.name,
+            &body.kind,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(area.into())))
 }
@@ -148,7 +179,10 @@ pub async fn population(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PopulationRecord>>, ApiError> {
     let id = parse_id(&id)?;
-    let list = s.store.populations(&u.scope(Permission::ViewAreas), &id).await?;
+    let list = s
+        .store
+        .populations(&u.scope(Permission::ViewAreas), &id)
+        .await?;
     Ok(Json(list.into_iter().map(PopulationRecord::from).collect()))
 }
 
@@ -165,9 +199,15 @@ pub async fn set_population(
 ) -> Result<Json<Area>, ApiError> {
     require(&u, Permission::EditAreas)?;
     let id = parse_id(&id)?;
-    let figure = PopulationFigure::parse(&body.population.to_string(), &body.year.to_string(), &body.source)?;
+    let figure = PopulationFigure::parse(
+        &body.population.to_string(),
+        &body.year.to_string(),
+        &body.source,
+    )?;
     let scope = u.scope(Permission::EditAreas);
-    s.store.set_population(&scope, &u.who(), &id, &figure).await?;
+    s.store
+        .set_population(&scope, &u.who(), &id, &figure)
+        .await?;
     Ok(Json(s.store.area(&scope, &id).await?.into()))
 }
 
@@ -201,21 +241,39 @@ pub async fn import_population(
     let parsed = parse_population_csv(text)?;
     let report = s
         .store
-        .import_population(&u.scope(Permission::EditAreas), &u.who(), structure, parsed, mode)
+        .import_population(
+            &u.scope(Permission::EditAreas),
+            &u.who(),
+            structure,
+            parsed,
+            mode,
+        )
         .await?;
     if !report.written {
         let fields = report
             .errors
             .iter()
-            .map(|e| chongdich_domain::FieldError::new(format!("line {}: {}", e.line, e.field), e.message.clone()))
+            .map(|e| {
+                chongdich_domain::FieldError::new(
+                    format!("line {}: {}", e.line, e.field),
+                    e.message.clone(),
+                )
+            })
             .collect::<Vec<_>>();
         let fields = if fields.is_empty() {
-            vec![chongdich_domain::FieldError::new("file", "tệp không có dòng dữ liệu nào")]
+            vec![chongdich_domain::FieldError::new(
+                "file",
+                "tệp không có dòng dữ liệu nào",
+            )]
         } else {
             fields
         };
         let mut err = ApiError::from(Invalid(fields));
-        err.message = format!("{} dòng lỗi; không nhập dòng nào. {}", report.errors.len(), err.message);
+        err.message = format!(
+            "{} dòng lỗi; không nhập dòng nào. {}",
+            report.errors.len(),
+            err.message
+        );
         return Err(err);
     }
     Ok(Json(ImportReport {
@@ -224,7 +282,11 @@ pub async fn import_population(
         errors: report
             .errors
             .into_iter()
-            .map(|e| RowErrorOut { line: e.line, field: e.field, message: e.message })
+            .map(|e| RowErrorOut {
+                line: e.line,
+                field: e.field,
+                message: e.message,
+            })
             .collect(),
     }))
 }

@@ -56,7 +56,10 @@ fn start_of(day: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 fn some(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 impl AuditQuery {
@@ -106,10 +109,18 @@ pub async fn list(
 ) -> Result<Json<AuditPage>, ApiError> {
     require(&u, Permission::ViewAudit)?;
     let filter = q.filter()?;
-    let p = crate::extract::PageParams { limit: q.limit, offset: q.offset };
+    let p = crate::extract::PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .audit_entries(&u.scope(Permission::ViewAudit), &filter, p.limit(), p.offset())
+        .audit_entries(
+            &u.scope(Permission::ViewAudit),
+            &filter,
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(AuditPage {
         items: page.items.into_iter().map(AuditRecord::from).collect(),
@@ -120,8 +131,17 @@ pub async fn list(
 }
 
 const CSV_HEADER: [&str; 11] = [
-    "id", "thoi_gian", "nguoi_dung_id", "nguoi_dung", "hanh_dong", "loai_ban_ghi", "ma_ban_ghi",
-    "dia_ban", "dia_chi_ip", "ma_thao_tac", "chi_tiet",
+    "id",
+    "thoi_gian",
+    "nguoi_dung_id",
+    "nguoi_dung",
+    "hanh_dong",
+    "loai_ban_ghi",
+    "ma_ban_ghi",
+    "dia_ban",
+    "dia_chi_ip",
+    "ma_thao_tac",
+    "chi_tiet",
 ];
 
 fn csv_chunk(entries: &[AuditEntry], header: bool) -> Result<Bytes, std::io::Error> {
@@ -133,7 +153,9 @@ fn csv_chunk(entries: &[AuditEntry], header: bool) -> Result<Bytes, std::io::Err
     for e in entries {
         w.write_record([
             e.id.to_string(),
-            e.at.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M:%S").to_string(),
+            e.at.with_timezone(&vietnam())
+                .format("%d/%m/%Y %H:%M:%S")
+                .to_string(),
             e.user_id.map(|i| i.to_string()).unwrap_or_default(),
             e.username.clone(),
             e.action.clone(),
@@ -146,7 +168,9 @@ fn csv_chunk(entries: &[AuditEntry], header: bool) -> Result<Bytes, std::io::Err
         ])
         .map_err(io)?;
     }
-    let mut bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut bytes = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     if header {
         // A byte-order mark, so that Excel reads the Vietnamese text as UTF-8.
         let mut with_bom = "\u{feff}".as_bytes().to_vec();
@@ -160,25 +184,31 @@ fn csv_chunk(entries: &[AuditEntry], header: bool) -> Result<Bytes, std::io::Err
 /// so an export of any size runs in constant memory.
 pub fn csv_stream(store: Store, scope: Scope, filter: AuditFilter) -> Body {
     let state = (store, scope, filter, 0i64, true, false);
-    let stream = futures_util::stream::unfold(state, |(store, scope, filter, after, first, done)| async move {
-        if done {
-            return None;
-        }
-        match store.audit_chunk(&scope, &filter, after, 2_000).await {
-            Ok(chunk) => {
-                if chunk.is_empty() && !first {
-                    return None;
-                }
-                let next_after = chunk.last().map(|e| e.id).unwrap_or(after);
-                let finished = chunk.is_empty();
-                Some((csv_chunk(&chunk, first), (store, scope, filter, next_after, false, finished)))
+    let stream = futures_util::stream::unfold(
+        state,
+        |(store, scope, filter, after, first, done)| async move {
+            if done {
+                return None;
             }
-            Err(e) => Some((
-                Err(std::io::Error::other(e.to_string())),
-                (store, scope, filter, after, false, true),
-            )),
-        }
-    });
+            match store.audit_chunk(&scope, &filter, after, 2_000).await {
+                Ok(chunk) => {
+                    if chunk.is_empty() && !first {
+                        return None;
+                    }
+                    let next_after = chunk.last().map(|e| e.id).unwrap_or(after);
+                    let finished = chunk.is_empty();
+                    Some((
+                        csv_chunk(&chunk, first),
+                        (store, scope, filter, next_after, false, finished),
+                    ))
+                }
+                Err(e) => Some((
+                    Err(std::io::Error::other(e.to_string())),
+                    (store, scope, filter, after, false, true),
+                )),
+            }
+        },
+    );
     Body::from_stream(stream)
 }
 
@@ -211,7 +241,10 @@ pub async fn export_response(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         csv_stream(s.store.clone(), u.scope(Permission::ViewAudit), filter),
     )

@@ -50,7 +50,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
         );
     }
 }
@@ -87,6 +89,8 @@ pub fn require(u: &crate::auth::Authed, p: Permission) -> Result<(), ApiError> {
     if u.can(p) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("vai trò của bạn không cho phép việc này"))
+        Err(ApiError::forbidden(
+            "vai trò của bạn không cho phép việc này",
+        ))
     }
 }

@@ -13,8 +13,18 @@ use axum::http::StatusCode;
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, body = Vec<Token>), (status = 401, body = ErrorBody)),
     security(("token" = []), ("session" = [])))]
-pub async fn list(State(s): State<AppState>, ApiUser(u): ApiUser) -> Result<Json<Vec<Token>>, ApiError> {
-    Ok(Json(s.store.tokens(u.user_id).await?.into_iter().map(Token::from).collect()))
+pub async fn list(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> Result<Json<Vec<Token>>, ApiError> {
+    Ok(Json(
+        s.store
+            .tokens(u.user_id)
+            .await?
+            .into_iter()
+            .map(Token::from)
+            .collect(),
+    ))
 }
 
 /// Create a token; its secret is in this answer only.
@@ -26,8 +36,17 @@ pub async fn create(
     ApiUser(u): ApiUser,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let (token, secret) = s.store.create_token(&u.who(), u.user_id, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: token.into(), secret })))
+    let (token, secret) = s
+        .store
+        .create_token(&u.who(), u.user_id, &body.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: token.into(),
+            secret,
+        }),
+    ))
 }
 
 /// Revoke one of your tokens.

@@ -164,7 +164,10 @@ pub struct Grant {
 impl From<GrantRow> for Grant {
     fn from(g: GrantRow) -> Self {
         Self {
-            role_label: Role::parse(&g.role).map(|r| r.label()).unwrap_or("").to_owned(),
+            role_label: Role::parse(&g.role)
+                .map(|r| r.label())
+                .unwrap_or("")
+                .to_owned(),
             role: g.role,
             area_id: g.area_id,
             area_name: g.area_name,

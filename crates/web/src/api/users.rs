@@ -1,7 +1,9 @@
 //! `/api/v1/me`, `/api/v1/users…`: accounts and their roles. Administrators only, within their area.
 
 use super::require;
-use super::types::{Grant, GrantInput, Me, NewUserInput, PasswordInput, User, UserPage, UserUpdate};
+use super::types::{
+    Grant, GrantInput, Me, NewUserInput, PasswordInput, User, UserPage, UserUpdate,
+};
 use crate::AppState;
 use crate::auth::{ApiUser, password};
 use crate::error::{ApiError, ErrorBody};
@@ -25,7 +27,8 @@ pub(crate) fn parse_grants(c: &mut Collector, input: &[GrantInput]) -> Vec<acces
     }
     for (i, g) in input.iter().enumerate() {
         let role = Role::parse(&g.role).map_err(|e| rename(e, &format!("grants[{i}].role")));
-        let area = AreaId::parse(&g.area_id).map_err(|e| rename(e, &format!("grants[{i}].area_id")));
+        let area =
+            AreaId::parse(&g.area_id).map_err(|e| rename(e, &format!("grants[{i}].area_id")));
         if let (Some(role), Some(area_id)) = (c.take(role), c.take(area)) {
             out.push(access::Grant { role, area_id });
         }
@@ -77,10 +80,18 @@ pub async fn list(
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UserPage>, ApiError> {
     require(&u, Permission::ManageUsers)?;
-    let p = crate::extract::PageParams { limit: q.limit, offset: q.offset };
+    let p = crate::extract::PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .users(&u.scope(Permission::ManageUsers), q.q.as_deref(), p.limit(), p.offset())
+        .users(
+            &u.scope(Permission::ManageUsers),
+            q.q.as_deref(),
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(UserPage {
         items: page.items.into_iter().map(User::from).collect(),
@@ -114,7 +125,12 @@ pub async fn create(
         .create_user(
             &u.scope(Permission::ManageUsers),
             &u.who(),
-            NewUser { username, display_name, password_hash: hash(&body.password)?, grants },
+            NewUser {
+                username,
+                display_name,
+                password_hash: hash(&body.password)?,
+                grants,
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
@@ -130,7 +146,12 @@ pub async fn get_one(
     Path(id): Path<i64>,
 ) -> Result<Json<User>, ApiError> {
     require(&u, Permission::ManageUsers)?;
-    Ok(Json(s.store.user(&u.scope(Permission::ManageUsers), &u.who(), id).await?.into()))
+    Ok(Json(
+        s.store
+            .user(&u.scope(Permission::ManageUsers), &u.who(), id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Change an account's name and roles (the roles given replace the old ones).
@@ -152,7 +173,13 @@ pub async fn update(
     let display_name = display_name.unwrap_or_default();
     Ok(Json(
         s.store
-            .update_user(&u.scope(Permission::ManageUsers), &u.who(), id, &display_name, &grants)
+            .update_user(
+                &u.scope(Permission::ManageUsers),
+                &u.who(),
+                id,
+                &display_name,
+                &grants,
+            )
             .await?
             .into(),
     ))
@@ -172,7 +199,12 @@ pub async fn set_password(
     require(&u, Permission::ManageUsers)?;
     check_password("password", &body.password)?;
     s.store
-        .set_password(&u.scope(Permission::ManageUsers), &u.who(), id, &hash(&body.password)?)
+        .set_password(
+            &u.scope(Permission::ManageUsers),
+            &u.who(),
+            id,
+            &hash(&body.password)?,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -187,7 +219,9 @@ pub async fn disable(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&u, Permission::ManageUsers)?;
-    s.store.set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, true).await?;
+    s.store
+        .set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, true)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,6 +235,8 @@ pub async fn enable(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&u, Permission::ManageUsers)?;
-    s.store.set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, false).await?;
+    s.store
+        .set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -40,6 +40,7 @@ struct AccountPage {
     token_name: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page_with(
     s: &AppState,
     u: &Authed,
@@ -71,7 +72,10 @@ async fn page_with(
             name: t.name,
             prefix: t.prefix,
             created: vn_datetime(&t.created_at),
-            last_used: t.last_used_at.map(|t| vn_datetime(&t)).unwrap_or_else(|| "chưa dùng".into()),
+            last_used: t
+                .last_used_at
+                .map(|t| vn_datetime(&t))
+                .unwrap_or_else(|| "chưa dùng".into()),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
@@ -89,8 +93,22 @@ async fn page_with(
     )
 }
 
-pub async fn page(State(s): State<AppState>, PageUser(u): PageUser, Query(n): Query<Notice>) -> Result<Response, PageError> {
-    page_with(&s, &u, n.msg.as_deref(), None, FormErrors::default(), FormErrors::default(), String::new(), StatusCode::OK).await
+pub async fn page(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
+    page_with(
+        &s,
+        &u,
+        n.msg.as_deref(),
+        None,
+        FormErrors::default(),
+        FormErrors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,9 +119,16 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(State(s): State<AppState>, sub: Submitted<PasswordForm>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(s): State<AppState>,
+    sub: Submitted<PasswordForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
-    let creds = s.store.credentials(&u.username).await?.ok_or_else(PageError::not_found)?;
+    let creds = s
+        .store
+        .credentials(&u.username)
+        .await?
+        .ok_or_else(PageError::not_found)?;
     let current = sub.form.current.clone();
     let hash = creds.password_hash.clone();
     let ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
@@ -121,7 +146,19 @@ pub async fn change_password(State(s): State<AppState>, sub: Submitted<PasswordF
             // Changing the password ends every session, this one too: sign in again.
             Ok(see_other("/login"))
         }
-        Err(e) => page_with(&s, u, None, None, e.into(), FormErrors::default(), String::new(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            page_with(
+                &s,
+                u,
+                None,
+                None,
+                e.into(),
+                FormErrors::default(),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -131,12 +168,41 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(State(s): State<AppState>, sub: Submitted<TokenForm>) -> Result<Response, PageError> {
+pub async fn create_token(
+    State(s): State<AppState>,
+    sub: Submitted<TokenForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
-    match s.store.create_token(&u.who(), u.user_id, &sub.form.name).await {
-        Ok((_, secret)) => page_with(&s, u, Some("created"), Some(secret), FormErrors::default(), FormErrors::default(), String::new(), StatusCode::OK).await,
+    match s
+        .store
+        .create_token(&u.who(), u.user_id, &sub.form.name)
+        .await
+    {
+        Ok((_, secret)) => {
+            page_with(
+                &s,
+                u,
+                Some("created"),
+                Some(secret),
+                FormErrors::default(),
+                FormErrors::default(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(chongdich_store::StoreError::Invalid(e)) => {
-            page_with(&s, u, None, None, FormErrors::default(), e.into(), sub.form.name.clone(), StatusCode::UNPROCESSABLE_ENTITY).await
+            page_with(
+                &s,
+                u,
+                None,
+                None,
+                FormErrors::default(),
+                e.into(),
+                sub.form.name.clone(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -145,7 +211,13 @@ pub async fn create_token(State(s): State<AppState>, sub: Submitted<TokenForm>) 
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
-pub async fn revoke_token(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<Empty>) -> Result<Response, PageError> {
-    s.store.revoke_token(&sub.user.who(), sub.user.user_id, id).await?;
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<Empty>,
+) -> Result<Response, PageError> {
+    s.store
+        .revoke_token(&sub.user.who(), sub.user.user_id, id)
+        .await?;
     Ok(see_other("/account?msg=revoked"))
 }

@@ -24,7 +24,10 @@ pub struct KindOption {
 pub fn kind_options() -> Vec<KindOption> {
     AgencyKind::ALL
         .into_iter()
-        .map(|k| KindOption { value: k.as_str(), label: k.label() })
+        .map(|k| KindOption {
+            value: k.as_str(),
+            label: k.label(),
+        })
         .collect()
 }
 
@@ -38,14 +41,24 @@ pub struct AreaOption {
     pub label: String,
 }
 
-pub async fn area_options(s: &AppState, u: &Authed, p: Permission) -> Result<Vec<AreaOption>, PageError> {
+pub async fn area_options(
+    s: &AppState,
+    u: &Authed,
+    p: Permission,
+) -> Result<Vec<AreaOption>, PageError> {
     let scope = u.scope(p);
     let mut out = Vec::new();
     for root in s.store.scope_roots(&scope).await? {
-        out.push(AreaOption { id: root.id.clone(), label: format!("{} ({})", root.name, root.id) });
+        out.push(AreaOption {
+            id: root.id.clone(),
+            label: format!("{} ({})", root.name, root.id),
+        });
         let id = AreaId::parse(&root.id)?;
         for c in s.store.children(&scope, &id, 200, 0).await?.items {
-            out.push(AreaOption { id: c.id.clone(), label: format!("— {} ({})", c.name, c.id) });
+            out.push(AreaOption {
+                id: c.id.clone(),
+                label: format!("— {} ({})", c.name, c.id),
+            });
         }
     }
     Ok(out)
@@ -83,8 +96,18 @@ pub struct ListQuery {
     msg: Option<String>,
 }
 
-async fn list_page(s: &AppState, u: &Authed, page: u64, notice: Option<&str>, form: AgencyForm, status: StatusCode) -> Result<Response, PageError> {
-    let p = s.store.agencies(&u.scope(Permission::ViewAreas), None, 50, (page - 1) * 50).await?;
+async fn list_page(
+    s: &AppState,
+    u: &Authed,
+    page: u64,
+    notice: Option<&str>,
+    form: AgencyForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = s
+        .store
+        .agencies(&u.scope(Permission::ViewAreas), None, 50, (page - 1) * 50)
+        .await?;
     let can_create = u.can(Permission::ManageAgencies);
     render_status(
         status,
@@ -92,7 +115,11 @@ async fn list_page(s: &AppState, u: &Authed, page: u64, notice: Option<&str>, fo
             l: Layout::for_user(u, "Cơ quan, Ban Chỉ đạo", "agencies").with_notice(notice),
             pager: Pager::new(p.total, page, 50, |n| format!("/agencies?page={n}")),
             agencies: p.items,
-            areas: if can_create { area_options(s, u, Permission::ManageAgencies).await? } else { vec![] },
+            areas: if can_create {
+                area_options(s, u, Permission::ManageAgencies).await?
+            } else {
+                vec![]
+            },
             can_create,
             kinds: kind_options(),
             form,
@@ -100,8 +127,20 @@ async fn list_page(s: &AppState, u: &Authed, page: u64, notice: Option<&str>, fo
     )
 }
 
-pub async fn list(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    list_page(&s, &u, q.page.unwrap_or(1).max(1), q.msg.as_deref(), AgencyForm::default(), StatusCode::OK).await
+pub async fn list(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    list_page(
+        &s,
+        &u,
+        q.page.unwrap_or(1).max(1),
+        q.msg.as_deref(),
+        AgencyForm::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,7 +153,10 @@ pub struct CreateForm {
     kind: String,
 }
 
-pub async fn create(State(s): State<AppState>, sub: Submitted<CreateForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(s): State<AppState>,
+    sub: Submitted<CreateForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::ManageAgencies) {
         return Err(PageError::forbidden());
@@ -127,7 +169,13 @@ pub async fn create(State(s): State<AppState>, sub: Submitted<CreateForm>) -> Re
     let result = match (c.finish(), area, kind) {
         (Ok(()), Some(area), Some(kind)) => {
             s.store
-                .create_agency(&u.scope(Permission::ManageAgencies), &u.who(), &area, &f.name, kind)
+                .create_agency(
+                    &u.scope(Permission::ManageAgencies),
+                    &u.who(),
+                    &area,
+                    &f.name,
+                    kind,
+                )
                 .await
         }
         (Err(e), _, _) => Err(e.into()),
@@ -136,7 +184,12 @@ pub async fn create(State(s): State<AppState>, sub: Submitted<CreateForm>) -> Re
     match result {
         Ok(v) => Ok(see_other(&format!("/agencies/{}?msg=created", v.agency.id))),
         Err(chongdich_store::StoreError::Invalid(e)) => {
-            let form = AgencyForm { area_id: f.area_id.clone(), name: f.name.clone(), kind: f.kind.clone(), errors: e.into() };
+            let form = AgencyForm {
+                area_id: f.area_id.clone(),
+                name: f.name.clone(),
+                kind: f.kind.clone(),
+                errors: e.into(),
+            };
             list_page(&s, u, 1, None, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -162,10 +215,26 @@ struct DetailPage {
     form: MemberForm,
 }
 
-async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, form: MemberForm, status: StatusCode) -> Result<Response, PageError> {
-    let v = s.store.agency(&u.scope(Permission::ViewAreas), id).await.map_err(|_| PageError::not_found())?;
+async fn detail_page(
+    s: &AppState,
+    u: &Authed,
+    id: i64,
+    notice: Option<&str>,
+    form: MemberForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let v = s
+        .store
+        .agency(&u.scope(Permission::ViewAreas), id)
+        .await
+        .map_err(|_| PageError::not_found())?;
     let can_edit = u.can(Permission::ManageAgencies)
-        && s.store.area_in_scope(&u.scope(Permission::ManageAgencies), &AreaId::parse(&v.agency.area_id)?).await?;
+        && s.store
+            .area_in_scope(
+                &u.scope(Permission::ManageAgencies),
+                &AreaId::parse(&v.agency.area_id)?,
+            )
+            .await?;
     render_status(
         status,
         &DetailPage {
@@ -179,8 +248,21 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
     )
 }
 
-pub async fn detail(State(s): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, PageError> {
-    detail_page(&s, &u, id, n.msg.as_deref(), MemberForm::default(), StatusCode::OK).await
+pub async fn detail(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
+    detail_page(
+        &s,
+        &u,
+        id,
+        n.msg.as_deref(),
+        MemberForm::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,7 +275,11 @@ pub struct NewMemberForm {
     phone: String,
 }
 
-pub async fn add_member(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<NewMemberForm>) -> Result<Response, PageError> {
+pub async fn add_member(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<NewMemberForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::ManageAgencies) {
         return Err(PageError::forbidden());
@@ -201,11 +287,18 @@ pub async fn add_member(State(s): State<AppState>, Path(id): Path<i64>, sub: Sub
     let f = &sub.form;
     match MemberInput::parse(&f.full_name, &f.position, &f.phone) {
         Ok(m) => {
-            s.store.add_member(&u.scope(Permission::ManageAgencies), &u.who(), id, &m).await?;
+            s.store
+                .add_member(&u.scope(Permission::ManageAgencies), &u.who(), id, &m)
+                .await?;
             Ok(see_other(&format!("/agencies/{id}?msg=member")))
         }
         Err(e) => {
-            let form = MemberForm { full_name: f.full_name.clone(), position: f.position.clone(), phone: f.phone.clone(), errors: e.into() };
+            let form = MemberForm {
+                full_name: f.full_name.clone(),
+                position: f.position.clone(),
+                phone: f.phone.clone(),
+                errors: e.into(),
+            };
             detail_page(&s, u, id, None, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -2,7 +2,10 @@
 //! the 2025 merger, its agencies; entering villages, editing and importing populations.
 
 use super::home::AreaLine;
-use super::{FormErrors, Layout, Notice, Submitted, render, render_status, see_other, vn_date, vn_datetime, vn_number};
+use super::{
+    FormErrors, Layout, Notice, Submitted, render, render_status, see_other, vn_date, vn_datetime,
+    vn_number,
+};
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
@@ -10,10 +13,10 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chongdich_domain::Invalid;
 use chongdich_domain::access::Permission;
 use chongdich_domain::area::{AreaId, AreaLevel, Structure};
 use chongdich_domain::population::{ImportMode, PopulationFigure, parse_population_csv};
-use chongdich_domain::Invalid;
 use chongdich_store::areas::AreaBrief;
 use chongdich_store::population::PopulationImport;
 use serde::Deserialize;
@@ -76,7 +79,13 @@ pub async fn browse(
     let (rows, total) = if searched {
         let p = s
             .store
-            .search_areas(&scope, &q.q, structure.map(|s| s.as_str()), PAGE, (page - 1) * PAGE)
+            .search_areas(
+                &scope,
+                &q.q,
+                structure.map(|s| s.as_str()),
+                PAGE,
+                (page - 1) * PAGE,
+            )
             .await?;
         (p.items, p.total)
     } else {
@@ -87,8 +96,12 @@ pub async fn browse(
     let link = |p: u64| {
         format!(
             "/areas?{}",
-            serde_urlencoded::to_string([("q", q.q.as_str()), ("structure", q.structure.as_str()), ("page", &p.to_string())])
-                .unwrap_or_default()
+            serde_urlencoded::to_string([
+                ("q", q.q.as_str()),
+                ("structure", q.structure.as_str()),
+                ("page", &p.to_string())
+            ])
+            .unwrap_or_default()
         )
     };
     render(&BrowsePage {
@@ -177,17 +190,35 @@ async fn detail_page(
 ) -> Result<Response, PageError> {
     let id = AreaId::parse(id).map_err(|_| PageError::not_found())?;
     let scope = u.scope(Permission::ViewAreas);
-    let a = s.store.area(&scope, &id).await.map_err(|_| PageError::not_found())?;
-    let can_edit = u.can(Permission::EditAreas) && s.store.area_in_scope(&u.scope(Permission::EditAreas), &id).await?;
+    let a = s
+        .store
+        .area(&scope, &id)
+        .await
+        .map_err(|_| PageError::not_found())?;
+    let can_edit = u.can(Permission::EditAreas)
+        && s.store
+            .area_in_scope(&u.scope(Permission::EditAreas), &id)
+            .await?;
     let level = a.level();
-    let children = s.store.children(&scope, &id, PAGE, (page - 1) * PAGE).await?;
+    let children = s
+        .store
+        .children(&scope, &id, PAGE, (page - 1) * PAGE)
+        .await?;
     let mapping = s.store.ward_mapping(&id).await?;
     let (mut went_into, mut took_in) = (Vec::new(), Vec::new());
     for m in mapping {
         if m.old_area_id == a.id {
-            went_into.push(MapLine { id: m.new_area_id, name: m.new_name, kind: mapping_kind_label(&m.kind) });
+            went_into.push(MapLine {
+                id: m.new_area_id,
+                name: m.new_name,
+                kind: mapping_kind_label(&m.kind),
+            });
         } else {
-            took_in.push(MapLine { id: m.old_area_id, name: m.old_name, kind: mapping_kind_label(&m.kind) });
+            took_in.push(MapLine {
+                id: m.old_area_id,
+                name: m.old_name,
+                kind: mapping_kind_label(&m.kind),
+            });
         }
     }
     let agencies = s
@@ -197,7 +228,10 @@ async fn detail_page(
         .items
         .into_iter()
         .filter(|g| g.area_id == a.id)
-        .map(|g| AgencyLine { id: g.id, name: g.name })
+        .map(|g| AgencyLine {
+            id: g.id,
+            name: g.name,
+        })
         .collect();
     let validity = match (a.valid_from, a.valid_to) {
         (Some(f), Some(t)) => format!("từ {} đến {}", vn_date(&f), vn_date(&t)),
@@ -214,7 +248,10 @@ async fn detail_page(
             (Some(lat), Some(lon)) => format!("{lat:.4}, {lon:.4}"),
             _ => "chưa có".to_owned(),
         },
-        area_km2: a.area_km2.map(|k| format!("{k:.2} km²")).unwrap_or_else(|| "chưa có".to_owned()),
+        area_km2: a
+            .area_km2
+            .map(|k| format!("{k:.2} km²"))
+            .unwrap_or_else(|| "chưa có".to_owned()),
         breadcrumb: s.store.ancestors(&id).await?,
         populations: s
             .store
@@ -228,7 +265,9 @@ async fn detail_page(
                 updated: format!("{} — {}", vn_datetime(&p.updated_at), p.updated_by),
             })
             .collect(),
-        pager: Pager::new(children.total, page, PAGE, |p| format!("/areas/{link_id}?page={p}")),
+        pager: Pager::new(children.total, page, PAGE, |p| {
+            format!("/areas/{link_id}?page={p}")
+        }),
         children: children.items.iter().map(AreaLine::from).collect(),
         went_into,
         took_in,
@@ -247,7 +286,16 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
-    detail_page(&s, &u, &id, q.page.unwrap_or(1).max(1), q.msg.as_deref(), AreaForms::default(), StatusCode::OK).await
+    detail_page(
+        &s,
+        &u,
+        &id,
+        q.page.unwrap_or(1).max(1),
+        q.msg.as_deref(),
+        AreaForms::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,14 +318,22 @@ pub async fn add_village(
     let parent = AreaId::parse(&id).map_err(|_| PageError::not_found())?;
     match s
         .store
-        .add_village(&u.scope(Permission::EditAreas), &u.who(), &parent, &sub.form.name, &sub.form.kind)
+        .add_village(
+            &u.scope(Permission::EditAreas),
+            &u.who(),
+            &parent,
+            &sub.form.name,
+            &sub.form.kind,
+        )
         .await
     {
         Ok(v) => Ok(see_other(&format!("/areas/{}?msg=village", v.id))),
         Err(e) => {
             let errors = match e {
                 chongdich_store::StoreError::Invalid(i) => FormErrors::from(i),
-                chongdich_store::StoreError::Conflict(m) => FormErrors::from(Invalid::field("name", m)),
+                chongdich_store::StoreError::Conflict(m) => {
+                    FormErrors::from(Invalid::field("name", m))
+                }
                 other => return Err(other.into()),
             };
             let forms = AreaForms {
@@ -342,7 +398,11 @@ struct ImportPage {
     report: Option<PopulationImport>,
 }
 
-pub async fn import_page(State(_s): State<AppState>, PageUser(u): PageUser, Query(n): Query<Notice>) -> Result<Response, PageError> {
+pub async fn import_page(
+    State(_s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
     if !u.can(Permission::EditAreas) {
         return Err(PageError::forbidden());
     }
@@ -356,14 +416,25 @@ pub async fn import_page(State(_s): State<AppState>, PageUser(u): PageUser, Quer
 }
 
 /// The CSV upload form (multipart: structure, mode, csrf, file).
-pub async fn import(State(s): State<AppState>, PageUser(u): PageUser, mut mp: Multipart) -> Result<Response, PageError> {
+pub async fn import(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    mut mp: Multipart,
+) -> Result<Response, PageError> {
     if !u.can(Permission::EditAreas) {
         return Err(PageError::forbidden());
     }
-    let (mut structure, mut mode, mut csrf, mut file) = (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(field) = mp.next_field().await.map_err(|e| PageError { status: StatusCode::BAD_REQUEST, message: e.body_text() })? {
+    let (mut structure, mut mode, mut csrf, mut file) =
+        (String::new(), String::new(), String::new(), Vec::new());
+    while let Some(field) = mp.next_field().await.map_err(|e| PageError {
+        status: StatusCode::BAD_REQUEST,
+        message: e.body_text(),
+    })? {
         let name = field.name().unwrap_or("").to_owned();
-        let bytes = field.bytes().await.map_err(|e| PageError { status: StatusCode::BAD_REQUEST, message: e.body_text() })?;
+        let bytes = field.bytes().await.map_err(|e| PageError {
+            status: StatusCode::BAD_REQUEST,
+            message: e.body_text(),
+        })?;
         match name.as_str() {
             "structure" => structure = String::from_utf8_lossy(&bytes).into_owned(),
             "mode" => mode = String::from_utf8_lossy(&bytes).into_owned(),
@@ -373,7 +444,10 @@ pub async fn import(State(s): State<AppState>, PageUser(u): PageUser, mut mp: Mu
         }
     }
     if !u.csrf_ok(&csrf) {
-        return Err(PageError { status: StatusCode::FORBIDDEN, message: "Biểu mẫu đã hết hạn. Hãy tải lại trang.".into() });
+        return Err(PageError {
+            status: StatusCode::FORBIDDEN,
+            message: "Biểu mẫu đã hết hạn. Hãy tải lại trang.".into(),
+        });
     }
     let mut c = chongdich_domain::error::Collector::new();
     let st = c.take(Structure::parse(&structure));
@@ -385,7 +459,10 @@ pub async fn import(State(s): State<AppState>, PageUser(u): PageUser, mut mp: Mu
             None
         }
         Err(_) => {
-            c.push("file", "tệp phải được mã hoá UTF-8 (Excel: Lưu thành CSV UTF-8)");
+            c.push(
+                "file",
+                "tệp phải được mã hoá UTF-8 (Excel: Lưu thành CSV UTF-8)",
+            );
             None
         }
     };
@@ -421,6 +498,10 @@ pub async fn import(State(s): State<AppState>, PageUser(u): PageUser, mut mp: Mu
         .store
         .import_population(&u.scope(Permission::EditAreas), &u.who(), st, parsed, md)
         .await?;
-    let status = if report.written { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if report.written {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     again(FormErrors::default(), Some(report), status)
 }

@@ -88,7 +88,10 @@ pub async fn page(
     let page = p.page.unwrap_or(1).max(1);
     let actions = AuditAction::ALL
         .into_iter()
-        .map(|a| ActionOption { value: a.as_str(), label: a.label() })
+        .map(|a| ActionOption {
+            value: a.as_str(),
+            label: a.label(),
+        })
         .collect();
     let filter = match q.filter() {
         Ok(f) => f,
@@ -107,14 +110,24 @@ pub async fn page(
             );
         }
     };
-    let result = s.store.audit_entries(&u.scope(Permission::ViewAudit), &filter, 100, (page - 1) * 100).await?;
+    let result = s
+        .store
+        .audit_entries(
+            &u.scope(Permission::ViewAudit),
+            &filter,
+            100,
+            (page - 1) * 100,
+        )
+        .await?;
     let entries = result
         .items
         .into_iter()
         .map(|e| EntryLine {
             at: vn_datetime(&e.at),
             username: e.username,
-            action: AuditAction::parse(&e.action).map(|a| a.label()).unwrap_or("?"),
+            action: AuditAction::parse(&e.action)
+                .map(|a| a.label())
+                .unwrap_or("?"),
             record: match e.record_id {
                 Some(id) => format!("{} #{id}", e.record_type),
                 None => e.record_type,
@@ -128,7 +141,9 @@ pub async fn page(
     render(&AuditPage {
         l: Layout::for_user(&u, "Nhật ký truy cập", "audit"),
         export_link: format!("/audit/export.csv?{}", query_string(&q, None)),
-        pager: Pager::new(result.total, page, 100, |n| format!("/audit?{}", query_string(&q, Some(n)))),
+        pager: Pager::new(result.total, page, 100, |n| {
+            format!("/audit?{}", query_string(&q, Some(n)))
+        }),
         q,
         entries,
         actions,
@@ -136,7 +151,11 @@ pub async fn page(
     })
 }
 
-pub async fn export(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn export(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewAudit) {
         return Err(PageError::forbidden());
     }

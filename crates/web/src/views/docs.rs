@@ -1,16 +1,16 @@
 //! The API documentation page, drawn by the server from the OpenAPI document (no CDN, no JS).
 
 use super::{Layout, render};
+use crate::AppState;
 use crate::auth::authenticate;
 use crate::error::PageError;
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use std::sync::Arc;
-use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::{OpenApi, RefOr};
 
 pub struct Param {
     pub name: String,
@@ -50,7 +50,11 @@ fn operations(doc: &OpenApi) -> Vec<Tag> {
         .tags
         .iter()
         .flatten()
-        .map(|t| Tag { name: t.name.clone(), description: t.description.clone().unwrap_or_default(), operations: vec![] })
+        .map(|t| Tag {
+            name: t.name.clone(),
+            description: t.description.clone().unwrap_or_default(),
+            operations: vec![],
+        })
         .collect();
     for (path, item) in doc.paths.paths.iter() {
         let ops = [
@@ -90,10 +94,25 @@ fn operations(doc: &OpenApi) -> Vec<Tag> {
                     RefOr::Ref(_) => None,
                 })
                 .unwrap_or_default();
-            let responses = op.responses.responses.keys().cloned().collect::<Vec<_>>().join(", ");
-            let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
+            let responses = op
+                .responses
+                .responses
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .cloned()
+                .unwrap_or_default();
             let entry = Operation {
-                anchor: format!("{}-{}", method.to_lowercase(), path.replace(['/', '{', '}'], "-")),
+                anchor: format!(
+                    "{}-{}",
+                    method.to_lowercase(),
+                    path.replace(['/', '{', '}'], "-")
+                ),
                 method: method.to_owned(),
                 path: path.clone(),
                 summary: op.summary.clone().unwrap_or_default(),
@@ -104,14 +123,22 @@ fn operations(doc: &OpenApi) -> Vec<Tag> {
             };
             match tags.iter_mut().find(|t| t.name == tag) {
                 Some(t) => t.operations.push(entry),
-                None => tags.push(Tag { name: tag, description: String::new(), operations: vec![entry] }),
+                None => tags.push(Tag {
+                    name: tag,
+                    description: String::new(),
+                    operations: vec![entry],
+                }),
             }
         }
     }
     tags
 }
 
-pub async fn page(State(s): State<AppState>, Extension(doc): Extension<Arc<OpenApi>>, req: Request) -> Result<Response, PageError> {
+pub async fn page(
+    State(s): State<AppState>,
+    Extension(doc): Extension<Arc<OpenApi>>,
+    req: Request,
+) -> Result<Response, PageError> {
     let (parts, _) = req.into_parts();
     let l = match authenticate(&s, &parts).await {
         Ok(Some(u)) => Layout::for_user(&u, "Tài liệu API", "api"),

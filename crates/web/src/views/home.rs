@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, password};
 use crate::error::{PageError, operation_id};
 use askama::Template;
+use axum::extract::FromRequest;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::extract::FromRequest;
 use axum::{Form, extract::Request};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -79,12 +79,18 @@ pub async fn home(
     let mut roots = Vec::new();
     for root in s.store.scope_roots(&scope).await? {
         let id = chongdich_domain::area::AreaId::parse(&root.id)?;
-        let page = s.store.children(&scope, &id, 100, 0).await?;
-        roots.push(RootBlock {
-            area: (&root).into(),
-            more: page.total - page.items.len() as i64,
-            children: page.items.iter().map(AreaLine::from).collect(),
-        });
+        // Today's province first, then the same province as it was before 01/07/2025.
+        let mut blocks = vec![root];
+        blocks.extend(s.store.counted_provinces(&id).await?);
+        for area in blocks {
+            let id = chongdich_domain::area::AreaId::parse(&area.id)?;
+            let page = s.store.children(&scope, &id, 100, 0).await?;
+            roots.push(RootBlock {
+                area: (&area).into(),
+                more: page.total - page.items.len() as i64,
+                children: page.items.iter().map(AreaLine::from).collect(),
+            });
+        }
     }
     render(&HomePage {
         l: Layout::for_user(&u, "Trang chủ", "home").with_notice(n.msg.as_deref()),
@@ -157,14 +163,19 @@ pub struct LoginForm {
     next: String,
 }
 
-pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> Result<Response, PageError> {
+pub async fn login(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    req: Request,
+) -> Result<Response, PageError> {
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let Form(f): Form<LoginForm> = Form::from_request(req, &s)
-        .await
-        .map_err(|_| PageError { status: StatusCode::BAD_REQUEST, message: "Không đọc được biểu mẫu.".into() })?;
+    let Form(f): Form<LoginForm> = Form::from_request(req, &s).await.map_err(|_| PageError {
+        status: StatusCode::BAD_REQUEST,
+        message: "Không đọc được biểu mẫu.".into(),
+    })?;
     let again = |status: StatusCode, error: &str| {
         render_status(
             status,
@@ -177,15 +188,25 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
             },
         )
     };
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    if expected.is_empty() || !crate::auth::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return again(StatusCode::FORBIDDEN, "Biểu mẫu đã hết hạn. Hãy tải lại trang và đăng nhập lại.");
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if expected.is_empty() || !crate::auth::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes())
+    {
+        return again(
+            StatusCode::FORBIDDEN,
+            "Biểu mẫu đã hết hạn. Hãy tải lại trang và đăng nhập lại.",
+        );
     }
     let now = s.clock.now();
     if let Err(wait) = s.limiter.check(now, &f.username, ip.as_deref()) {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
-            &format!("Đăng nhập sai quá nhiều lần. Hãy thử lại sau {} phút.", (wait + 59) / 60),
+            &format!(
+                "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {} phút.",
+                (wait + 59) / 60
+            ),
         );
     }
     let creds = s.store.credentials(&f.username).await?;
@@ -221,7 +242,9 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
                 .same_site(SameSite::Lax)
                 .secure(s.settings.secure_cookies)
                 .build();
-            let jar = jar.add(cookie).remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
+            let jar = jar
+                .add(cookie)
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
             Ok((jar, see_other(&safe_next(&f.next))).into_response())
         }
         other => {
@@ -231,14 +254,20 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
                 Some(_) => "sai mật khẩu",
                 None => "không có tài khoản",
             };
-            let mut event = AuditEvent::new(AuditAction::LoginFailed, "session", None).with_detail(detail);
+            let mut event =
+                AuditEvent::new(AuditAction::LoginFailed, "session", None).with_detail(detail);
             if let Some(c) = &other
                 && let Some(g) = s.store.grants(c.id).await?.first()
             {
                 event = event.in_area(g.area_id.as_str());
             }
-            s.store.audit(&who(other.as_ref().map(|c| c.id), f.username.trim()), event).await?;
-            again(StatusCode::UNAUTHORIZED, "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá.")
+            s.store
+                .audit(&who(other.as_ref().map(|c| c.id), f.username.trim()), event)
+                .await?;
+            again(
+                StatusCode::UNAUTHORIZED,
+                "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá.",
+            )
         }
     }
 }
@@ -246,12 +275,23 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, req: Request) -> R
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(State(s): State<AppState>, jar: CookieJar, sub: Submitted<Empty>) -> Result<Response, PageError> {
+pub async fn logout(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    sub: Submitted<Empty>,
+) -> Result<Response, PageError> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
         s.store.delete_session(c.value()).await?;
     }
     s.store
-        .audit(&sub.user.who(), AuditEvent::new(AuditAction::Logout, "session", Some(sub.user.user_id.to_string())))
+        .audit(
+            &sub.user.who(),
+            AuditEvent::new(
+                AuditAction::Logout,
+                "session",
+                Some(sub.user.user_id.to_string()),
+            ),
+        )
         .await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, see_other("/login")).into_response())

@@ -156,7 +156,9 @@ pub fn vn_date(d: &NaiveDate) -> String {
 
 /// dd/mm/yyyy hh:mm in Vietnam time.
 pub fn vn_datetime(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&vietnam())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// 460196 → "460.196".
@@ -197,7 +199,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Submitted<T> {
         if !user.csrf_ok(&csrf.csrf) {
             return Err(PageError {
                 status: StatusCode::FORBIDDEN,
-                message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại.".into(),
+                message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại."
+                    .into(),
             }
             .into_response());
         }
@@ -260,7 +263,10 @@ pub fn router(_state: AppState, openapi: Arc<utoipa::openapi::OpenApi>) -> Route
         .route("/areas/{id}", get(areas::detail))
         .route("/areas/{id}/villages", post(areas::add_village))
         .route("/areas/{id}/population", post(areas::set_population))
-        .route("/population/import", get(areas::import_page).post(areas::import))
+        .route(
+            "/population/import",
+            get(areas::import_page).post(areas::import),
+        )
         .route("/agencies", get(agencies::list).post(agencies::create))
         .route("/agencies/{id}", get(agencies::detail))
         .route("/agencies/{id}/members", post(agencies::add_member))
@@ -290,7 +296,10 @@ mod tests {
         assert_eq!(vn_number(96_208_984), "96.208.984");
         assert_eq!(vn_number(999), "999");
         assert_eq!(vn_number(-1_000), "-1.000");
-        assert_eq!(vn_date(&NaiveDate::from_ymd_opt(2021, 7, 5).unwrap()), "05/07/2021");
+        assert_eq!(
+            vn_date(&NaiveDate::from_ymd_opt(2021, 7, 5).unwrap()),
+            "05/07/2021"
+        );
     }
 
     #[test]

@@ -26,7 +26,13 @@ pub struct RoleOption {
 }
 
 fn role_options() -> Vec<RoleOption> {
-    Role::ALL.into_iter().map(|r| RoleOption { value: r.as_str(), label: r.label() }).collect()
+    Role::ALL
+        .into_iter()
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: r.label(),
+        })
+        .collect()
 }
 
 pub struct UserLine {
@@ -47,7 +53,13 @@ impl From<&UserView> for UserLine {
             roles: v
                 .grants
                 .iter()
-                .map(|g| format!("{} — {}", Role::parse(&g.role).map(|r| r.label()).unwrap_or("?"), g.area_name))
+                .map(|g| {
+                    format!(
+                        "{} — {}",
+                        Role::parse(&g.role).map(|r| r.label()).unwrap_or("?"),
+                        g.area_name
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         }
@@ -72,17 +84,37 @@ pub struct ListQuery {
 }
 
 fn need_admin(u: &Authed) -> Result<(), PageError> {
-    if u.can(Permission::ManageUsers) { Ok(()) } else { Err(PageError::forbidden()) }
+    if u.can(Permission::ManageUsers) {
+        Ok(())
+    } else {
+        Err(PageError::forbidden())
+    }
 }
 
-pub async fn list(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     need_admin(&u)?;
     let page = q.page.unwrap_or(1).max(1);
-    let p = s.store.users(&u.scope(Permission::ManageUsers), Some(&q.q), 50, (page - 1) * 50).await?;
+    let p = s
+        .store
+        .users(
+            &u.scope(Permission::ManageUsers),
+            Some(&q.q),
+            50,
+            (page - 1) * 50,
+        )
+        .await?;
     render(&ListPage {
         l: Layout::for_user(&u, "Tài khoản", "users").with_notice(q.msg.as_deref()),
         pager: Pager::new(p.total, page, 50, |n| {
-            format!("/users?{}", serde_urlencoded::to_string([("q", q.q.as_str()), ("page", &n.to_string())]).unwrap_or_default())
+            format!(
+                "/users?{}",
+                serde_urlencoded::to_string([("q", q.q.as_str()), ("page", &n.to_string())])
+                    .unwrap_or_default()
+            )
         }),
         users: p.items.iter().map(UserLine::from).collect(),
         q: q.q.clone(),
@@ -114,15 +146,27 @@ pub struct AccountForm {
 
 impl AccountForm {
     fn grants(&self) -> Vec<GrantInput> {
-        [(&self.role_0, &self.area_0), (&self.role_1, &self.area_1), (&self.role_2, &self.area_2)]
-            .into_iter()
-            .filter(|(r, a)| !r.is_empty() || !a.is_empty())
-            .map(|(r, a)| GrantInput { role: r.clone(), area_id: a.clone() })
-            .collect()
+        [
+            (&self.role_0, &self.area_0),
+            (&self.role_1, &self.area_1),
+            (&self.role_2, &self.area_2),
+        ]
+        .into_iter()
+        .filter(|(r, a)| !r.is_empty() || !a.is_empty())
+        .map(|(r, a)| GrantInput {
+            role: r.clone(),
+            area_id: a.clone(),
+        })
+        .collect()
     }
 
     fn from_view(v: &UserView) -> Self {
-        let g = |i: usize| v.grants.get(i).map(|g| (g.role.clone(), g.area_id.clone())).unwrap_or_default();
+        let g = |i: usize| {
+            v.grants
+                .get(i)
+                .map(|g| (g.role.clone(), g.area_id.clone()))
+                .unwrap_or_default()
+        };
         let ((role_0, area_0), (role_1, area_1), (role_2, area_2)) = (g(0), g(1), g(2));
         Self {
             username: v.user.username.clone(),
@@ -160,12 +204,20 @@ struct FormPage {
 }
 
 fn rows(f: &AccountForm) -> Vec<GrantRowView> {
-    [(&f.role_0, &f.area_0), (&f.role_1, &f.area_1), (&f.role_2, &f.area_2)]
-        .into_iter()
-        .enumerate()
-        .take(GRANT_ROWS)
-        .map(|(index, (r, a))| GrantRowView { index, role: r.clone(), area: a.clone() })
-        .collect()
+    [
+        (&f.role_0, &f.area_0),
+        (&f.role_1, &f.area_1),
+        (&f.role_2, &f.area_2),
+    ]
+    .into_iter()
+    .enumerate()
+    .take(GRANT_ROWS)
+    .map(|(index, (r, a))| GrantRowView {
+        index,
+        role: r.clone(),
+        area: a.clone(),
+    })
+    .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -188,7 +240,9 @@ async fn form_page(
         &FormPage {
             l: Layout::for_user(u, title, "users").with_notice(notice),
             user: view.map(UserLine::from),
-            created: view.map(|v| vn_datetime(&v.user.created_at)).unwrap_or_default(),
+            created: view
+                .map(|v| vn_datetime(&v.user.created_at))
+                .unwrap_or_default(),
             rows: rows(&form),
             form,
             roles: role_options(),
@@ -199,12 +253,28 @@ async fn form_page(
     )
 }
 
-pub async fn new_page(State(s): State<AppState>, PageUser(u): PageUser) -> Result<Response, PageError> {
+pub async fn new_page(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+) -> Result<Response, PageError> {
     need_admin(&u)?;
-    form_page(&s, &u, None, AccountForm::default(), FormErrors::default(), FormErrors::default(), None, StatusCode::OK).await
+    form_page(
+        &s,
+        &u,
+        None,
+        AccountForm::default(),
+        FormErrors::default(),
+        FormErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn create(State(s): State<AppState>, sub: Submitted<AccountForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(s): State<AppState>,
+    sub: Submitted<AccountForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     need_admin(u)?;
     let f = &sub.form;
@@ -217,7 +287,16 @@ pub async fn create(State(s): State<AppState>, sub: Submitted<AccountForm>) -> R
         (Ok(()), Some(username), Some(display_name)) => {
             let password_hash = hash(&f.password)?;
             s.store
-                .create_user(&u.scope(Permission::ManageUsers), &u.who(), NewUser { username, display_name, password_hash, grants })
+                .create_user(
+                    &u.scope(Permission::ManageUsers),
+                    &u.who(),
+                    NewUser {
+                        username,
+                        display_name,
+                        password_hash,
+                        grants,
+                    },
+                )
                 .await
         }
         (Err(e), _, _) => Err(e.into()),
@@ -228,19 +307,52 @@ pub async fn create(State(s): State<AppState>, sub: Submitted<AccountForm>) -> R
         Err(chongdich_store::StoreError::Invalid(e)) => {
             let mut form = f.clone();
             form.password.clear();
-            form_page(&s, u, None, form, e.into(), FormErrors::default(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            form_page(
+                &s,
+                u,
+                None,
+                form,
+                e.into(),
+                FormErrors::default(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn detail(State(s): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, PageError> {
+pub async fn detail(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
     need_admin(&u)?;
-    let v = s.store.user(&u.scope(Permission::ManageUsers), &u.who(), id).await.map_err(|_| PageError::not_found())?;
-    form_page(&s, &u, Some(&v), AccountForm::from_view(&v), FormErrors::default(), FormErrors::default(), n.msg.as_deref(), StatusCode::OK).await
+    let v = s
+        .store
+        .user(&u.scope(Permission::ManageUsers), &u.who(), id)
+        .await
+        .map_err(|_| PageError::not_found())?;
+    form_page(
+        &s,
+        &u,
+        Some(&v),
+        AccountForm::from_view(&v),
+        FormErrors::default(),
+        FormErrors::default(),
+        n.msg.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn update(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<AccountForm>) -> Result<Response, PageError> {
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<AccountForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     need_admin(u)?;
     let f = &sub.form;
@@ -250,7 +362,13 @@ pub async fn update(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitt
     let result = match c.finish() {
         Ok(()) => {
             s.store
-                .update_user(&u.scope(Permission::ManageUsers), &u.who(), id, &display_name.unwrap_or_default(), &grants)
+                .update_user(
+                    &u.scope(Permission::ManageUsers),
+                    &u.who(),
+                    id,
+                    &display_name.unwrap_or_default(),
+                    &grants,
+                )
                 .await
         }
         Err(e) => Err(e.into()),
@@ -258,10 +376,23 @@ pub async fn update(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitt
     match result {
         Ok(_) => Ok(see_other(&format!("/users/{id}?msg=saved"))),
         Err(chongdich_store::StoreError::Invalid(e)) => {
-            let v = s.store.user(&u.scope(Permission::ManageUsers), &u.who(), id).await?;
+            let v = s
+                .store
+                .user(&u.scope(Permission::ManageUsers), &u.who(), id)
+                .await?;
             let mut form = f.clone();
             form.username = v.user.username.clone();
-            form_page(&s, u, Some(&v), form, e.into(), FormErrors::default(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            form_page(
+                &s,
+                u,
+                Some(&v),
+                form,
+                e.into(),
+                FormErrors::default(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(chongdich_store::StoreError::Forbidden(_)) => Err(PageError::forbidden()),
         Err(e) => Err(e.into()),
@@ -274,22 +405,39 @@ pub struct PasswordForm {
     password: String,
 }
 
-pub async fn reset_password(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<PasswordForm>) -> Result<Response, PageError> {
+pub async fn reset_password(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<PasswordForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     need_admin(u)?;
     let scope = u.scope(Permission::ManageUsers);
     match check_password("password", &sub.form.password) {
         Ok(()) => {
             let h = hash(&sub.form.password)?;
-            s.store.set_password(&scope, &u.who(), id, &h).await.map_err(|e| match e {
-                chongdich_store::StoreError::Forbidden(_) => PageError::forbidden(),
-                other => other.into(),
-            })?;
+            s.store
+                .set_password(&scope, &u.who(), id, &h)
+                .await
+                .map_err(|e| match e {
+                    chongdich_store::StoreError::Forbidden(_) => PageError::forbidden(),
+                    other => other.into(),
+                })?;
             Ok(see_other(&format!("/users/{id}?msg=password")))
         }
         Err(e) => {
             let v = s.store.user(&scope, &u.who(), id).await?;
-            form_page(&s, u, Some(&v), AccountForm::from_view(&v), FormErrors::default(), e.into(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            form_page(
+                &s,
+                u,
+                Some(&v),
+                AccountForm::from_view(&v),
+                FormErrors::default(),
+                e.into(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -297,22 +445,41 @@ pub async fn reset_password(State(s): State<AppState>, Path(id): Path<i64>, sub:
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
-async fn set_disabled(s: &AppState, u: &Authed, id: i64, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    s: &AppState,
+    u: &Authed,
+    id: i64,
+    disabled: bool,
+) -> Result<Response, PageError> {
     need_admin(u)?;
     s.store
         .set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, disabled)
         .await
         .map_err(|e| match e {
-            chongdich_store::StoreError::Forbidden(m) => PageError { status: StatusCode::FORBIDDEN, message: m },
+            chongdich_store::StoreError::Forbidden(m) => PageError {
+                status: StatusCode::FORBIDDEN,
+                message: m,
+            },
             other => other.into(),
         })?;
-    Ok(see_other(&format!("/users/{id}?msg={}", if disabled { "disabled" } else { "enabled" })))
+    Ok(see_other(&format!(
+        "/users/{id}?msg={}",
+        if disabled { "disabled" } else { "enabled" }
+    )))
 }
 
-pub async fn disable(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<Empty>) -> Result<Response, PageError> {
+pub async fn disable(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<Empty>,
+) -> Result<Response, PageError> {
     set_disabled(&s, &sub.user, id, true).await
 }
 
-pub async fn enable(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<Empty>) -> Result<Response, PageError> {
+pub async fn enable(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<Empty>,
+) -> Result<Response, PageError> {
     set_disabled(&s, &sub.user, id, false).await
 }

@@ -1,1 +1,364 @@
-//! The browser test (being written).
+//! The browser test: a real Chromium, driven through WebDriver (chromedriver), signs in through
+//! the login form, searches the area browser with and without diacritics and opens a province.
+//!
+//! It runs when CHONGDICH_WEBDRIVER names a WebDriver server (e.g. http://127.0.0.1:9515, from
+//! `chromedriver --port=9515`) and is skipped otherwise, unless CHONGDICH_REQUIRE_BROWSER=1,
+//! which turns a missing server into a failure (CI sets it). CHONGDICH_CHROMIUM names the
+//! browser binary (default /usr/bin/chromium).
+
+use crate::support::{PASSWORD, TestApp};
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use serde_json::json;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long any one wait (an element, a page after a click) may take.
+const WAIT: Duration = Duration::from_secs(10);
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(100);
+/// Starting the browser (a new WebDriver session).
+const CONNECT: Duration = Duration::from_secs(60);
+/// The whole walk through the pages.
+const SCENARIO: Duration = Duration::from_secs(120);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signs_in_searches_areas_and_opens_a_province() {
+    let Some(webdriver) = webdriver_url() else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let base = format!("http://{}", app.serve().await);
+    let profile = Profile::new();
+    let client = connect(&webdriver, &profile).await;
+
+    let outcome = AssertUnwindSafe(tokio::time::timeout(SCENARIO, scenario(&client, &base)))
+        .catch_unwind()
+        .await;
+    // Where the browser stood, for the failure message (before the session goes away).
+    let failed = !matches!(outcome, Ok(Ok(Ok(()))));
+    let context = if failed {
+        where_we_are(&client).await
+    } else {
+        String::new()
+    };
+    let closed = client.close().await;
+    match outcome {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => panic!("browser test failed: {e}\n{context}"),
+        Ok(Err(_)) => panic!("browser test took longer than {SCENARIO:?}\n{context}"),
+        Err(panic) => {
+            eprintln!("browser test panicked\n{context}");
+            std::panic::resume_unwind(panic)
+        }
+    }
+    closed.expect("closing the WebDriver session");
+}
+
+/// The WebDriver URL, or None when the test is to be skipped.
+fn webdriver_url() -> Option<String> {
+    match std::env::var("CHONGDICH_WEBDRIVER") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
+        _ if std::env::var("CHONGDICH_REQUIRE_BROWSER").is_ok_and(|v| v == "1") => panic!(
+            "CHONGDICH_REQUIRE_BROWSER=1 but CHONGDICH_WEBDRIVER is not set: start \
+             `chromedriver --port=9515` and set CHONGDICH_WEBDRIVER=http://127.0.0.1:9515"
+        ),
+        _ => {
+            eprintln!(
+                "browser test skipped: set CHONGDICH_WEBDRIVER (e.g. http://127.0.0.1:9515, \
+                 from `chromedriver --port=9515`) to run it"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh Chromium profile directory for this run, removed afterwards.
+struct Profile {
+    dir: PathBuf,
+}
+
+impl Profile {
+    fn new() -> Profile {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("chongdich-chromium-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&dir)
+            .unwrap_or_else(|e| panic!("creating the browser profile {}: {e}", dir.display()));
+        Profile { dir }
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn connect(webdriver: &str, profile: &Profile) -> Client {
+    let binary = std::env::var("CHONGDICH_CHROMIUM")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "/usr/bin/chromium".to_owned());
+    let options = json!({
+        "binary": binary,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            format!("--user-data-dir={}", profile.dir.display()),
+            "--window-size=1280,900",
+        ],
+    });
+    let mut caps = Capabilities::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), options);
+    // chromedriver listens on plain http on this machine: no TLS stack is needed.
+    let builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .clone();
+    let client = tokio::time::timeout(CONNECT, builder.connect(webdriver))
+        .await
+        .unwrap_or_else(|_| panic!("no browser session from {webdriver} within {CONNECT:?}"))
+        .unwrap_or_else(|e| {
+            panic!("cannot start a browser session through {webdriver} ({binary}): {e}")
+        });
+    // Bound navigation too: a page that never loads fails the test instead of hanging it.
+    let timeouts = TimeoutConfiguration::new(Some(WAIT), Some(WAIT), Some(Duration::ZERO));
+    if let Err(e) = client.update_timeouts(timeouts).await {
+        let _ = client.clone().close().await;
+        panic!("setting the WebDriver timeouts: {e}");
+    }
+    client
+}
+
+type Checked<T = ()> = Result<T, String>;
+
+async fn scenario(c: &Client, base: &str) -> Checked {
+    sign_in(c, base).await?;
+
+    // Without diacritics, lower case: both Lai Châu provinces and the city, shown with diacritics.
+    let results = search(c, base, "lai chau").await?;
+    expect_link(&results, "/areas/L12", "Tỉnh Lai Châu")?;
+    expect_link(&results, "/areas/N12", "Tỉnh Lai Châu")?;
+    expect_link(&results, "/areas/L105", "Thành phố Lai Châu")?;
+    if let Some((text, href)) = results
+        .iter()
+        .find(|(text, _)| text.to_lowercase().contains("lai chau"))
+    {
+        return Err(format!(
+            "result {href} is shown without diacritics: {text:?}"
+        ));
+    }
+
+    // Open the province as it was before 01/07/2025, by clicking its result.
+    let link = find(c, r#"table.results a[href$="/areas/L12"]"#).await?;
+    link.click()
+        .await
+        .map_err(|e| format!("clicking the result /areas/L12: {e}"))?;
+    let heading = poll(c, "the page of /areas/L12 with its heading", async || {
+        if c.current_url().await?.path() != "/areas/L12" {
+            return Ok(None);
+        }
+        Ok(Some(c.find(Locator::Css("main h1")).await?.text().await?))
+    })
+    .await?;
+    if heading.trim() != "Tỉnh Lai Châu" {
+        return Err(format!(
+            "the heading of /areas/L12 is {heading:?}, not \"Tỉnh Lai Châu\""
+        ));
+    }
+    let children = links(c, "main section table a").await?;
+    for district in ["Huyện Tam Đường", "Thành phố Lai Châu", "Huyện Phong Thổ"] {
+        if !children.iter().any(|(text, _)| text.trim() == district) {
+            return Err(format!(
+                "/areas/L12 does not list {district:?} among its sub-areas: {children:?}"
+            ));
+        }
+    }
+
+    // Upper case, with diacritics: the same provinces.
+    let results = search(c, base, "LAI CHÂU").await?;
+    expect_link(&results, "/areas/L12", "Tỉnh Lai Châu")?;
+    expect_link(&results, "/areas/N12", "Tỉnh Lai Châu")?;
+    Ok(())
+}
+
+async fn sign_in(c: &Client, base: &str) -> Checked {
+    goto(c, &format!("{base}/login")).await?;
+    type_into(c, "#username", "admin").await?;
+    type_into(c, "#password", PASSWORD).await?;
+    find(c, r#"form[action="/login"] button[type=submit]"#)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking the login button: {e}"))?;
+    // Home: the path is "/", the greeting is there and so is the sign-out form.
+    let greeting = poll(c, "the home page after signing in", async || {
+        if c.current_url().await?.path() != "/" {
+            return Ok(None);
+        }
+        if c.find_all(Locator::Css(r#"form[action="/logout"]"#))
+            .await?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        Ok(Some(c.find(Locator::Css("main h1")).await?.text().await?))
+    })
+    .await?;
+    if !greeting.starts_with("Xin chào") {
+        return Err(format!("the home page greets with {greeting:?}"));
+    }
+    Ok(())
+}
+
+/// Searches the area browser through its form; the result links as (text, href).
+async fn search(c: &Client, base: &str, query: &str) -> Checked<Vec<(String, String)>> {
+    goto(c, &format!("{base}/areas")).await?;
+    type_into(c, "form[role=search] #q", query).await?;
+    find(c, "form[role=search] button[type=submit]")
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking the search button: {e}"))?;
+    let what = format!("the results of searching {query:?}");
+    poll(c, &what, async || {
+        let url = c.current_url().await?;
+        if url.path() != "/areas" || !url.query_pairs().any(|(k, v)| k == "q" && v == query) {
+            return Ok(None);
+        }
+        let headings = c.find_all(Locator::Css("main h2")).await?;
+        let mut searched = false;
+        for h in headings {
+            searched |= h.text().await?.starts_with("Kết quả");
+        }
+        if !searched || c.find_all(Locator::Css("table.results")).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(()))
+    })
+    .await?;
+    let kept = find(c, "form[role=search] #q")
+        .await?
+        .prop("value")
+        .await
+        .map_err(|e| format!("reading the search box: {e}"))?;
+    if kept.as_deref() != Some(query) {
+        return Err(format!(
+            "after searching {query:?} the search box holds {kept:?}"
+        ));
+    }
+    links(c, "table.results a").await
+}
+
+fn expect_link(links: &[(String, String)], path: &str, text: &str) -> Checked {
+    match links.iter().find(|(_, href)| href.ends_with(path)) {
+        Some((shown, _)) if shown.trim() == text => Ok(()),
+        Some((shown, _)) => Err(format!("the result {path} reads {shown:?}, not {text:?}")),
+        None => Err(format!(
+            "no result links to {path} ({text:?}); results: {links:?}"
+        )),
+    }
+}
+
+async fn goto(c: &Client, url: &str) -> Checked {
+    c.goto(url).await.map_err(|e| format!("opening {url}: {e}"))
+}
+
+/// Waits for an element.
+async fn find(c: &Client, css: &str) -> Checked<Element> {
+    poll(c, &format!("an element {css}"), async || {
+        Ok(c.find_all(Locator::Css(css)).await?.into_iter().next())
+    })
+    .await
+}
+
+/// Types into a field and checks that the field got exactly that text.
+async fn type_into(c: &Client, css: &str, text: &str) -> Checked {
+    let field = find(c, css).await?;
+    let typed = async {
+        field.clear().await?;
+        field.send_keys(text).await?;
+        field.prop("value").await
+    }
+    .await
+    .map_err(|e| format!("typing into {css}: {e}"))?;
+    if typed.as_deref() == Some(text) {
+        Ok(())
+    } else {
+        Err(format!("typed {text:?} into {css}, which holds {typed:?}"))
+    }
+}
+
+/// The links matched by a selector, as (text, href).
+async fn links(c: &Client, css: &str) -> Checked<Vec<(String, String)>> {
+    let read = async {
+        let mut out = Vec::new();
+        for a in c.find_all(Locator::Css(css)).await? {
+            let href = a.attr("href").await?.unwrap_or_default();
+            out.push((a.text().await?, href));
+        }
+        Ok::<_, CmdError>(out)
+    };
+    read.await
+        .map_err(|e| format!("reading the links {css}: {e}"))
+}
+
+/// Looks again every POLL until `probe` gives a value, for at most WAIT. WebDriver errors
+/// while looking (a page half loaded, an element gone stale) only mean "not yet".
+async fn poll<T>(
+    c: &Client,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Result<Option<T>, CmdError>,
+) -> Checked<T> {
+    let deadline = Instant::now() + WAIT;
+    let mut last_error = None;
+    loop {
+        match probe().await {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            Err(e) => last_error = Some(e.to_string()),
+        }
+        if Instant::now() >= deadline {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_else(|e| format!("unknown ({e})"));
+            let error = last_error
+                .map(|e| format!("; last WebDriver error: {e}"))
+                .unwrap_or_default();
+            return Err(format!(
+                "waited {WAIT:?} for {what}; the browser is at {url}{error}"
+            ));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The browser's URL and the start of the page's text, to explain a failure.
+async fn where_we_are(c: &Client) -> String {
+    let url = match c.current_url().await {
+        Ok(u) => u.to_string(),
+        Err(e) => return format!("(the browser cannot tell where it is: {e})"),
+    };
+    let text = match c.find(Locator::Css("body")).await {
+        Ok(body) => body.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let text: String = text.chars().take(2000).collect();
+    format!("browser at {url}; the page reads:\n{text}")
+}

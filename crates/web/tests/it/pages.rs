@@ -7,18 +7,32 @@ use axum::http::{Request, StatusCode, header};
 #[tokio::test]
 async fn pages_need_a_sign_in_and_send_you_back_after_it() {
     let app = TestApp::new().await;
-    let (status, headers, _) = app.send(Request::get("/areas?q=x").body(Body::empty()).unwrap()).await;
+    let (status, headers, _) = app
+        .send(Request::get("/areas?q=x").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/login?next=%2Fareas%3Fq%3Dx");
-    let (_, _, body) = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let (_, _, body) = app
+        .send(Request::get("/login").body(Body::empty()).unwrap())
+        .await;
     let html = String::from_utf8_lossy(&body);
     assert!(html.contains("<html lang=\"vi\">") && html.contains("Đăng nhập"));
     // A wrong password keeps the username typed and says why.
     let (status, _, body) = {
-        let (_, headers, body) = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        let (_, headers, body) = app
+            .send(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
         let cookie = cookie_pair(&headers, "cd_login_csrf").unwrap();
-        let csrf = field(&String::from_utf8_lossy(&body), "csrf").unwrap().to_owned();
-        let form = serde_urlencoded::to_string([("username", "admin"), ("password", "sai"), ("csrf", &csrf), ("next", "/")]).unwrap();
+        let csrf = field(&String::from_utf8_lossy(&body), "csrf")
+            .unwrap()
+            .to_owned();
+        let form = serde_urlencoded::to_string([
+            ("username", "admin"),
+            ("password", "sai"),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .unwrap();
         app.send(
             Request::post("/login")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -33,9 +47,19 @@ async fn pages_need_a_sign_in_and_send_you_back_after_it() {
     assert!(html.contains("Sai tên đăng nhập hoặc mật khẩu"));
     assert!(html.contains("name=\"username\" value=\"admin\""));
     // Without the login form's token, no sign-in.
-    let form = serde_urlencoded::to_string([("username", "admin"), ("password", crate::support::PASSWORD), ("csrf", "forged")]).unwrap();
+    let form = serde_urlencoded::to_string([
+        ("username", "admin"),
+        ("password", crate::support::PASSWORD),
+        ("csrf", "forged"),
+    ])
+    .unwrap();
     let (status, _, _) = app
-        .send(Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(form)).unwrap())
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
@@ -48,17 +72,30 @@ async fn home_shows_the_users_area_with_its_sub_areas_and_populations() {
         axum::http::Method::PUT,
         "/api/v1/areas/N12/population",
         &t,
-        Some(serde_json::json!({"population": 460196, "year": 2019, "source": "Tổng điều tra 2019"})),
+        Some(
+            serde_json::json!({"population": 460196, "year": 2019, "source": "Tổng điều tra 2019"}),
+        ),
     )
     .await;
     let s = app.login("admin").await;
     let (status, html) = app.page(&s, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Tỉnh Lai Châu"));
-    assert!(html.contains("460.196"), "population with Vietnamese thousands separator");
+    assert!(
+        html.contains("460.196"),
+        "population with Vietnamese thousands separator"
+    );
     assert!(html.contains("Địa bàn trực thuộc (38)"));
     assert!(html.contains("Phường Đoàn Kết"));
-    assert!(html.contains("chưa rõ"), "missing populations are shown as unknown");
+    assert!(
+        html.contains("chưa rõ"),
+        "missing populations are shown as unknown"
+    );
+    // The province as it was before 01/07/2025, with its districts.
+    assert!(html.contains(
+        "<a href=\"/areas/L12\">Tỉnh Lai Châu</a> <small class=\"muted\">trước 01/07/2025</small>"
+    ));
+    assert!(html.contains("Địa bàn trực thuộc (8)") && html.contains("Huyện Tam Đường"));
 }
 
 #[tokio::test]
@@ -68,7 +105,10 @@ async fn area_browser_searches_without_diacritics() {
     for q in ["lai+chau", "LAI+CH%C3%82U"] {
         let (status, html) = app.page(&s, &format!("/areas?q={q}")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("<a href=\"/areas/L12\">Tỉnh Lai Châu</a>"), "{q}");
+        assert!(
+            html.contains("<a href=\"/areas/L12\">Tỉnh Lai Châu</a>"),
+            "{q}"
+        );
         assert!(html.contains("<a href=\"/areas/L105\">Thành phố Lai Châu</a>"));
     }
     let (_, html) = app.page(&s, "/areas/L12").await;
@@ -77,7 +117,9 @@ async fn area_browser_searches_without_diacritics() {
     }
     assert!(html.contains("đến 30/06/2025"), "validity as dd/mm/yyyy");
     // Search results are escaped.
-    let (_, html) = app.page(&s, "/areas?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    let (_, html) = app
+        .page(&s, "/areas?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
 }
@@ -86,17 +128,37 @@ async fn area_browser_searches_without_diacritics() {
 async fn a_form_that_fails_keeps_what_was_typed_and_a_resubmitted_form_writes_once() {
     let app = TestApp::new().await;
     let s = app.login("admin").await;
-    let (status, _, html) = app.post_form(&s, "/areas/N03388/population", &[("population", "bốn mươi"), ("year", "2021"), ("source", "Báo cáo xã")]).await;
+    let (status, _, html) = app
+        .post_form(
+            &s,
+            "/areas/N03388/population",
+            &[
+                ("population", "bốn mươi"),
+                ("year", "2021"),
+                ("source", "Báo cáo xã"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"bốn mươi\"") && html.contains("value=\"Báo cáo xã\""));
     assert!(html.contains("dân số phải là số nguyên"));
 
-    let (status, _, html) = app.post_form(&s, "/areas/N03388/villages", &[("name", ""), ("kind", "Bản")]).await;
+    let (status, _, html) = app
+        .post_form(
+            &s,
+            "/areas/N03388/villages",
+            &[("name", ""), ("kind", "Bản")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("tên không được để trống") && html.contains("value=\"Bản\""));
 
     // The same form submitted twice (a double click, a retry) creates one village.
-    let form = [("name", "Bản Nà Luông"), ("kind", "Bản"), ("idem", "form-key-123")];
+    let form = [
+        ("name", "Bản Nà Luông"),
+        ("kind", "Bản"),
+        ("idem", "form-key-123"),
+    ];
     let (s1, h1, _) = app.post_form(&s, "/areas/N03388/villages", &form).await;
     let (s2, h2, _) = app.post_form(&s, "/areas/N03388/villages", &form).await;
     assert_eq!((s1, s2), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
@@ -133,36 +195,75 @@ async fn user_administration_through_the_pages() {
     assert!(html.contains("Trạm Y tế xã") && html.contains("Phường Đoàn Kết (N03388)"));
 
     let (status, _, html) = app
-        .post_form(&s, "/users", &[("username", "Có Dấu"), ("display_name", "Nguyễn Thị Hoa"), ("password", "ngắn"), ("role_0", "viewer"), ("area_0", "N12")])
+        .post_form(
+            &s,
+            "/users",
+            &[
+                ("username", "Có Dấu"),
+                ("display_name", "Nguyễn Thị Hoa"),
+                ("password", "ngắn"),
+                ("role_0", "viewer"),
+                ("area_0", "N12"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"Nguyễn Thị Hoa\""), "typed name kept");
-    assert!(html.contains("tên đăng nhập chỉ gồm") && html.contains("mật khẩu cần ít nhất 12 ký tự"));
-    assert!(!html.contains("value=\"ngắn\""), "passwords are never echoed");
+    assert!(
+        html.contains("tên đăng nhập chỉ gồm") && html.contains("mật khẩu cần ít nhất 12 ký tự")
+    );
+    assert!(
+        !html.contains("value=\"ngắn\""),
+        "passwords are never echoed"
+    );
 
     let (status, headers, _) = app
-        .post_form(&s, "/users", &[("username", "hoa.nt"), ("display_name", "Nguyễn Thị Hoa"), ("password", "một mật khẩu đủ dài"), ("role_0", "commune_health_worker"), ("area_0", "N03388")])
+        .post_form(
+            &s,
+            "/users",
+            &[
+                ("username", "hoa.nt"),
+                ("display_name", "Nguyễn Thị Hoa"),
+                ("password", "một mật khẩu đủ dài"),
+                ("role_0", "commune_health_worker"),
+                ("area_0", "N03388"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let location = headers[header::LOCATION].to_str().unwrap().to_owned();
     let (_, html) = app.page(&s, &location).await;
     assert!(html.contains("Nguyễn Thị Hoa") && html.contains("Đã tạo."));
-    let id = location.trim_start_matches("/users/").split('?').next().unwrap().to_owned();
+    let id = location
+        .trim_start_matches("/users/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
 
-    let (status, _, _) = app.post_form(&s, &format!("/users/{id}/disable"), &[]).await;
+    let (status, _, _) = app
+        .post_form(&s, &format!("/users/{id}/disable"), &[])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, list) = app.page(&s, "/users?q=hoa").await;
     assert!(list.contains("hoa.nt") && list.contains("Đã khoá"));
 
     // Viewing the account is in the audit log, shown with dates as dd/mm/yyyy.
-    let (status, html) = app.page(&s, &format!("/audit?record_type=user&record_id={id}")).await;
+    let (status, html) = app
+        .page(&s, &format!("/audit?record_type=user&record_id={id}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("24/06/2021"), "dates on screen are dd/mm/yyyy");
+    assert!(
+        html.contains("24/06/2021"),
+        "dates on screen are dd/mm/yyyy"
+    );
     assert!(html.contains("Xem") && html.contains("Khoá") && html.contains("Tạo"));
     let (status, html) = app.page(&s, "/audit?from=2021-13-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("ngày phải có dạng dd/mm/yyyy"));
-    let (status, csv) = app.page(&s, &format!("/audit/export.csv?record_id={id}")).await;
+    let (status, csv) = app
+        .page(&s, &format!("/audit/export.csv?record_id={id}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.contains("hoa.nt"));
 }
@@ -171,10 +272,15 @@ async fn user_administration_through_the_pages() {
 async fn my_account_makes_tokens_shown_once_and_signs_out() {
     let app = TestApp::new().await;
     let s = app.login("viewer").await;
-    let (status, _, html) = app.post_form(&s, "/account/tokens", &[("name", "Đồng bộ số liệu")]).await;
+    let (status, _, html) = app
+        .post_form(&s, "/account/tokens", &[("name", "Đồng bộ số liệu")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     let start = html.find("cdt_").expect("secret shown once");
-    let secret: String = html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     assert_eq!(app.get("/api/v1/me", &secret).await.0, StatusCode::OK);
     let (_, again) = app.page(&s, "/account").await;
     assert!(!again.contains(&secret), "the secret is not shown again");
@@ -184,23 +290,55 @@ async fn my_account_makes_tokens_shown_once_and_signs_out() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/login");
     let (status, _) = app.page(&s, "/").await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "the old cookie no longer works");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
 }
 
 #[tokio::test]
 async fn agencies_and_population_import_pages() {
     let app = TestApp::new().await;
     let s = app.login("admin").await;
-    let (status, _, html) = app.post_form(&s, "/agencies", &[("name", ""), ("kind", "steering_committee"), ("area_id", "N12")]).await;
+    let (status, _, html) = app
+        .post_form(
+            &s,
+            "/agencies",
+            &[
+                ("name", ""),
+                ("kind", "steering_committee"),
+                ("area_id", "N12"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("tên cơ quan không được để trống"));
     let (status, headers, _) = app
-        .post_form(&s, "/agencies", &[("name", "Ban Chỉ đạo phòng, chống dịch tỉnh"), ("kind", "steering_committee"), ("area_id", "N12")])
+        .post_form(
+            &s,
+            "/agencies",
+            &[
+                ("name", "Ban Chỉ đạo phòng, chống dịch tỉnh"),
+                ("kind", "steering_committee"),
+                ("area_id", "N12"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let location = headers[header::LOCATION].to_str().unwrap().to_owned();
     let agency = location.split('?').next().unwrap().to_owned();
-    let (status, _, html) = app.post_form(&s, &format!("{agency}/members"), &[("full_name", "Giám đốc Sở Y tế"), ("position", ""), ("phone", "")]).await;
+    let (status, _, html) = app
+        .post_form(
+            &s,
+            &format!("{agency}/members"),
+            &[
+                ("full_name", "Giám đốc Sở Y tế"),
+                ("position", ""),
+                ("phone", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"Giám đốc Sở Y tế\"") && html.contains("chức vụ cần"));
     let (_, page) = app.page(&s, &agency).await;
@@ -210,7 +348,11 @@ async fn agencies_and_population_import_pages() {
     let (status, html) = app.page(&s, "/population/import").await;
     assert_eq!(status, StatusCode::OK);
     let boundary = "XyZ";
-    let part = |name: &str, value: &str| format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+    let part = |name: &str, value: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+    };
     let csrf = field(&html, "csrf").unwrap().to_owned();
     let body = format!(
         "{}{}{}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dan-so.csv\"\r\nContent-Type: text/csv\r\n\r\ncode,population,year,source\n105,41771,2019,GSO\n999,1,2019,GSO\n\r\n--{boundary}--\r\n",
@@ -221,7 +363,10 @@ async fn agencies_and_population_import_pages() {
     let (status, _, out) = app
         .send(
             Request::post("/population/import")
-                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
                 .header(header::COOKIE, &s.cookie)
                 .body(Body::from(body))
                 .unwrap(),
@@ -229,5 +374,8 @@ async fn agencies_and_population_import_pages() {
         .await;
     let out = String::from_utf8_lossy(&out);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
-    assert!(out.contains("Không nhập dòng nào") && out.contains("<td>3</td>"), "bad row reported by its line");
+    assert!(
+        out.contains("Không nhập dòng nào") && out.contains("<td>3</td>"),
+        "bad row reported by its line"
+    );
 }

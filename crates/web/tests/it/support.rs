@@ -67,7 +67,10 @@ impl TestApp {
         let db = TestDb::new(shared.clone()).await.expect("test database");
         let store = db.store.clone();
         let units = chongdich_store::units::embedded().unwrap();
-        store.import_units(&units.data(), Some(&["12"])).await.unwrap();
+        store
+            .import_units(&units.data(), Some(&["12"]))
+            .await
+            .unwrap();
         for (name, role, area) in ACCOUNTS {
             store
                 .create_user(
@@ -77,7 +80,10 @@ impl TestApp {
                         username: Username::parse(name).unwrap(),
                         display_name: format!("Người dùng {name}"),
                         password_hash: password_hash().to_owned(),
-                        grants: vec![Grant { role: *role, area_id: AreaId::parse(area).unwrap() }],
+                        grants: vec![Grant {
+                            role: *role,
+                            area_id: AreaId::parse(area).unwrap(),
+                        }],
                     },
                 )
                 .await
@@ -92,7 +98,12 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {
-        self.store().credentials(username).await.unwrap().unwrap().id
+        self.store()
+            .credentials(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
@@ -106,13 +117,26 @@ impl TestApp {
     /// An API token for an account (made in the store, as the account page would).
     pub async fn token(&self, username: &str) -> String {
         let id = self.user_id(username).await;
-        let who = Who { user_id: Some(id), username: username.into(), ..Who::default() };
+        let who = Who {
+            user_id: Some(id),
+            username: username.into(),
+            ..Who::default()
+        };
         self.store().create_token(&who, id, "test").await.unwrap().1
     }
 
     /// A JSON API call with a bearer token.
-    pub async fn api(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut b = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match body {
             Some(v) => {
                 b = b.header(header::CONTENT_TYPE, "application/json");
@@ -121,7 +145,12 @@ impl TestApp {
             None => Body::empty(),
         };
         let (status, _, bytes) = self.send(b.body(body).unwrap()).await;
-        let v = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let v = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         (status, v)
     }
 
@@ -135,11 +164,19 @@ impl TestApp {
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Result<Session, StatusCode> {
-        let (_, headers, body) = self.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        let (_, headers, body) = self
+            .send(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
         let login_cookie = cookie_pair(&headers, "cd_login_csrf").expect("login csrf cookie");
         let html = String::from_utf8_lossy(&body).into_owned();
         let csrf = field(&html, "csrf").expect("csrf field").to_owned();
-        let form = serde_urlencoded::to_string([("username", username), ("password", password), ("csrf", &csrf), ("next", "/")]).unwrap();
+        let form = serde_urlencoded::to_string([
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .unwrap();
         let (status, headers, _) = self
             .send(
                 Request::post("/login")
@@ -153,18 +190,39 @@ impl TestApp {
             return Err(status);
         }
         let cookie = cookie_pair(&headers, "cd_session").expect("session cookie");
-        let (_, _, home) = self.send(Request::get("/").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
-        let csrf = field(&String::from_utf8_lossy(&home), "csrf").expect("csrf on home").to_owned();
+        let (_, _, home) = self
+            .send(
+                Request::get("/")
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let csrf = field(&String::from_utf8_lossy(&home), "csrf")
+            .expect("csrf on home")
+            .to_owned();
         Ok(Session { cookie, csrf })
     }
 
     pub async fn page(&self, s: &Session, path: &str) -> (StatusCode, String) {
-        let (status, _, body) = self.send(Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await;
+        let (status, _, body) = self
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, &s.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Posts a form with the session's CSRF token added.
-    pub async fn post_form(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+    pub async fn post_form(
+        &self,
+        s: &Session,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", &s.csrf));
         let form = serde_urlencoded::to_string(&all).unwrap();
@@ -186,7 +244,12 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let app = self.router.clone();
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         addr
     }
