@@ -74,15 +74,14 @@ pub fn prepare_sqlite(url: &str) -> Result<()> {
         .or_else(|| url.strip_prefix("sqlite:"))
     {
         let path = rest.split('?').next().unwrap_or("");
-        if !path.is_empty() && path != ":memory:" {
-            if let Some(dir) = Path::new(path)
+        if !path.is_empty()
+            && path != ":memory:"
+            && let Some(dir) = Path::new(path)
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir).with_context(|| {
-                    format!("cannot create the database folder {}", dir.display())
-                })?;
-            }
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
         }
     }
     Ok(())

@@ -223,7 +223,7 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     require(&u, Permission::ViewAudit)?;
     let filter = q.filter()?;
-    Ok(export_response(&s, &u, filter).await?)
+    export_response(&s, &u, filter).await
 }
 
 pub async fn export_response(
