@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 const USERS: usize = 50;
 const REQUESTS_PER_USER: usize = 200;
+const THINKING_REQUESTS: usize = 60;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -331,13 +332,53 @@ async fn server_benchmarks() -> Result<()> {
     let elapsed = started.elapsed();
     all.sort();
     println!(
-        "{USERS} concurrent users × {REQUESTS_PER_USER} page loads ({}): {} ok, {errors} errors, {:.0} pages/s; p50 {} p99 {} max {} (target p99 < 20 ms)",
+        "{USERS} concurrent users without think time (saturation) × {REQUESTS_PER_USER} page loads ({}): {} ok, {errors} errors, {:.0} pages/s; p50 {} p99 {} max {} (target p99 < 20 ms)",
         pages.join(", "),
         all.len(),
         all.len() as f64 / elapsed.as_secs_f64(),
         ms(percentile(&all, 0.5)),
         ms(percentile(&all, 0.99)),
         ms(*all.last().unwrap_or(&Duration::ZERO))
+    );
+    // The same users with a think time: each loads a page every 250 ms (about 200 pages/s in all).
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for u in 0..USERS {
+        let client = client.clone();
+        let cookie = cookie.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            // Spread the users over the first interval.
+            tokio::time::sleep(Duration::from_millis((u as u64 * 250) / USERS as u64)).await;
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            let mut times = Vec::with_capacity(THINKING_REQUESTS);
+            for i in 0..THINKING_REQUESTS {
+                tick.tick().await;
+                let p = pages[(u + i) % pages.len()];
+                let req = Request::get(format!("{base}{p}"))
+                    .header("cookie", &cookie)
+                    .body(Full::default())
+                    .unwrap();
+                let t = Instant::now();
+                if let Ok((StatusCode::OK, _, _)) = send(&client, req).await {
+                    times.push(t.elapsed());
+                }
+            }
+            times
+        }));
+    }
+    let mut thinking = Vec::new();
+    for t in tasks {
+        thinking.extend(t.await?);
+    }
+    thinking.sort();
+    println!(
+        "{USERS} users each loading a page every 250 ms for {:.0} s: {} pages; p50 {} p99 {} max {} (target p99 < 20 ms)",
+        started.elapsed().as_secs_f64(),
+        thinking.len(),
+        ms(percentile(&thinking, 0.5)),
+        ms(percentile(&thinking, 0.99)),
+        ms(*thinking.last().unwrap_or(&Duration::ZERO))
     );
     println!(
         "resident memory after the load: {:.1} MB",

@@ -72,38 +72,49 @@ pub struct MappingLink {
     pub kind: String,
 }
 
-fn select_areas() -> SelectStatement {
+/// `FROM areas a`, to which conditions are added; counting needs nothing more.
+fn area_base() -> SelectStatement {
+    Query::select().from_as("areas", "a").to_owned()
+}
+
+/// The columns of [`AreaRow`]: the area, its latest population and how many sub-areas it has.
+fn with_columns(mut q: SelectStatement) -> SelectStatement {
     let a = |c: &'static str| (Alias::new("a"), Alias::new(c));
-    Query::select()
-        .columns([
-            a("id"),
-            a("structure"),
-            a("level"),
-            a("code"),
-            a("name"),
-            a("kind"),
-            a("parent_id"),
-            a("province_code"),
-            a("valid_from"),
-            a("valid_to"),
-            a("lat"),
-            a("lon"),
-            a("area_km2"),
-        ])
-        .expr_as(Expr::cust("p.population"), "population")
-        .expr_as(Expr::cust("p.year"), "population_year")
-        .expr_as(Expr::cust("p.source"), "population_source")
-        .expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM areas c WHERE c.parent_id = a.id)"),
-            "child_count",
-        )
-        .from_as("areas", "a")
-        .join_as(JoinType::LeftJoin, "populations", "p",
-            Expr::cust(
-                "p.area_id = a.id AND p.year = (SELECT MAX(q.year) FROM populations q WHERE q.area_id = a.id)",
-            ),
-        )
-        .to_owned()
+    q.columns([
+        a("id"),
+        a("structure"),
+        a("level"),
+        a("code"),
+        a("name"),
+        a("kind"),
+        a("parent_id"),
+        a("province_code"),
+        a("valid_from"),
+        a("valid_to"),
+        a("lat"),
+        a("lon"),
+        a("area_km2"),
+    ])
+    .expr_as(Expr::cust("p.population"), "population")
+    .expr_as(Expr::cust("p.year"), "population_year")
+    .expr_as(Expr::cust("p.source"), "population_source")
+    .expr_as(
+        Expr::cust("(SELECT COUNT(*) FROM areas c WHERE c.parent_id = a.id)"),
+        "child_count",
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        "populations",
+        "p",
+        Expr::cust(
+            "p.area_id = a.id AND p.year = (SELECT MAX(q.year) FROM populations q WHERE q.area_id = a.id)",
+        ),
+    );
+    q
+}
+
+fn select_areas() -> SelectStatement {
+    with_columns(area_base())
 }
 
 /// The search terms of a name: every word suffix of its search key, and the code.
@@ -130,11 +141,9 @@ async fn fetch<C: ConnectionTrait>(
     )
 }
 
-async fn count<C: ConnectionTrait>(db: &C, stmt: &SelectStatement) -> Result<i64, StoreError> {
-    let counted = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .from_subquery(stmt.clone(), "sub")
-        .to_owned();
+/// Counts the rows of a statement built on [`area_base`] (before [`with_columns`]).
+async fn count<C: ConnectionTrait>(db: &C, base: &SelectStatement) -> Result<i64, StoreError> {
+    let counted = base.clone().expr_as(Expr::cust("COUNT(*)"), "n").to_owned();
     let row = db.query_one(&counted).await?;
     Ok(match row {
         Some(r) => r.try_get::<i64>("", "n")?,
@@ -211,13 +220,12 @@ impl Store {
         limit: u64,
         offset: u64,
     ) -> Result<Page<AreaRow>, StoreError> {
-        let base = select_areas()
+        let base = area_base()
             .and_where(Expr::col((Alias::new("a"), Alias::new("parent_id"))).eq(parent.as_str()))
             .and_where(area_in_scope((Alias::new("a"), Alias::new("id")), scope))
             .to_owned();
         let total = count(&self.db, &base).await?;
-        let stmt = base
-            .clone()
+        let stmt = with_columns(base)
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .limit(limit)
             .offset(offset)
@@ -252,24 +260,37 @@ impl Store {
         }
         // Terms hold only [a-z0-9 ]; '~' sorts after all of them.
         let upper = format!("{key}~");
-        let mut base = select_areas()
-            .and_where(
-                Expr::col((Alias::new("a"), Alias::new("id"))).in_subquery(
-                    Query::select()
-                        .column("area_id")
-                        .from("area_terms")
-                        .and_where(Expr::col("term").gte(key.as_str()))
-                        .and_where(Expr::col("term").lt(upper.as_str()))
-                        .to_owned(),
-                ),
-            )
-            .and_where(area_in_scope((Alias::new("a"), Alias::new("id")), scope))
+        // The matching terms; within a scope, joined to the closure so that the planner can
+        // start from whichever side is smaller (a province's subtree, or a rare prefix).
+        let mut matching = Query::select()
+            .column((Alias::new("t"), Alias::new("area_id")))
+            .from_as("area_terms", "t")
+            .and_where(Expr::col((Alias::new("t"), Alias::new("term"))).gte(key.as_str()))
+            .and_where(Expr::col((Alias::new("t"), Alias::new("term"))).lt(upper.as_str()))
+            .to_owned();
+        if !scope.is_everywhere() {
+            let roots: Vec<String> = scope
+                .roots()
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect();
+            matching
+                .join_as(
+                    JoinType::InnerJoin,
+                    "area_closure",
+                    "c",
+                    Expr::cust("c.descendant_id = t.area_id"),
+                )
+                .and_where(Expr::col((Alias::new("c"), Alias::new("ancestor_id"))).is_in(roots));
+        }
+        let mut base = area_base()
+            .and_where(Expr::col((Alias::new("a"), Alias::new("id"))).in_subquery(matching))
             .to_owned();
         if let Some(s) = structure {
             base.and_where(Expr::col((Alias::new("a"), Alias::new("structure"))).eq(s));
         }
         let total = count(&self.db, &base).await?;
-        let stmt = base
+        let stmt = with_columns(base)
             .order_by_expr(
                 Expr::cust("CASE a.level WHEN 'country' THEN 0 WHEN 'province' THEN 1 WHEN 'district' THEN 2 WHEN 'ward' THEN 3 ELSE 4 END"),
                 Order::Asc,

@@ -17,6 +17,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// Something outside the database failed (hashing a password for the demo, …).
+    #[error("lỗi hệ thống: {0}")]
+    Internal(String),
 }
 
 impl From<sea_orm::TransactionError<StoreError>> for StoreError {

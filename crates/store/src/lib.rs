@@ -100,8 +100,3 @@ impl Store {
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 pub(crate) const BATCH: usize = 400;
-
-/// The database error type, for callers that must build one.
-pub mod sea_orm_err {
-    pub use sea_orm::DbErr;
-}

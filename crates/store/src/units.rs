@@ -260,6 +260,8 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        // Fresh statistics, so that the planners choose the term and closure indexes well.
+        self.db.execute_unprepared("ANALYZE").await?;
         Ok(UnitImport {
             areas,
             closure_rows,

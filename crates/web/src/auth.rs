@@ -101,6 +101,11 @@ impl LoginLimiter {
 
     pub fn failed(&self, now: DateTime<Utc>, username: &str, ip: Option<&str>) {
         if let Ok(mut map) = self.failures.lock() {
+            // Bounded memory under a spray of usernames: forget what is past the window.
+            if map.len() > 10_000 {
+                let since = now - Duration::minutes(WINDOW_MINUTES);
+                map.retain(|_, list| list.iter().any(|t| *t > since));
+            }
             for (key, _) in Self::keys(username, ip) {
                 map.entry(key).or_default().push(now);
             }
@@ -181,10 +186,14 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Auth
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let (user_id, csrf, via) = if let Some(token) = bearer {
-        match state.store.user_for_token(token).await? {
-            Some(id) => (id, None, Via::Token),
-            None => return Ok(None),
+    // The session query already joins the (enabled) account; a token needs its account read.
+    let (user_id, username, display_name, csrf, via) = if let Some(token) = bearer {
+        let Some(id) = state.store.user_for_token(token).await? else {
+            return Ok(None);
+        };
+        match state.store.account(id).await? {
+            Some(a) if !a.disabled => (id, a.username, a.display_name, None, Via::Token),
+            _ => return Ok(None),
         }
     } else {
         let jar = CookieJar::from_headers(&parts.headers);
@@ -192,24 +201,24 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Auth
             return Ok(None);
         };
         match state.store.session(cookie.value()).await? {
-            Some(s) => (s.user_id, Some(s.csrf_token), Via::Session),
+            Some(s) => (
+                s.user_id,
+                s.username,
+                s.display_name,
+                Some(s.csrf_token),
+                Via::Session,
+            ),
             None => return Ok(None),
         }
     };
-    let Some(account) = state.store.account(user_id).await? else {
-        return Ok(None);
-    };
-    if account.disabled {
-        return Ok(None);
-    }
     let grants = state.store.grants(user_id).await?;
     Ok(Some(Authed {
         user_id,
-        username: account.username.clone(),
-        display_name: account.display_name,
+        username: username.clone(),
+        display_name,
         actor: Actor {
             user_id: Some(user_id),
-            username: account.username,
+            username,
             grants,
         },
         csrf,

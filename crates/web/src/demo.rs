@@ -3,7 +3,7 @@
 //! (named by office, not by person), and one account per role with a random password.
 
 use crate::auth::password;
-use chongdich_domain::access::{Grant, Permission, Role, Scope};
+use chongdich_domain::access::{Grant, Role, Scope};
 use chongdich_domain::agency::{AgencyKind, MemberInput};
 use chongdich_domain::area::{AreaId, Structure};
 use chongdich_domain::population::{ImportMode, parse_population_csv};
@@ -183,7 +183,7 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let mut accounts = Vec::new();
     for (username, display, role, area) in plan {
         let pw = password::generate();
-        let hash = password::hash(&pw).map_err(|e| StoreError::Db(sea_orm_err(e)))?;
+        let hash = password::hash(&pw).map_err(StoreError::Internal)?;
         store
             .create_user(
                 &everywhere,
@@ -206,11 +206,6 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
             password: pw,
         });
     }
-    debug_assert!(Role::Administrator.permits(Permission::ManageUsers));
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
-}
-
-fn sea_orm_err(e: String) -> chongdich_store::sea_orm_err::DbErr {
-    chongdich_store::sea_orm_err::DbErr::Custom(e)
 }

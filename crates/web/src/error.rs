@@ -130,6 +130,7 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(m) => Self::forbidden(m),
             StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             StoreError::Db(e) => Self::internal(e),
+            StoreError::Internal(e) => Self::internal(e),
         }
     }
 }

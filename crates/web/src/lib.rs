@@ -122,10 +122,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api_router, openapi) = api::router(state.clone());
+    let (api_router, openapi) = api::router();
     let openapi = Arc::new(openapi);
     Router::new()
-        .merge(views::router(state.clone(), openapi.clone()))
+        .merge(views::router(openapi.clone()))
         .merge(api_router)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))

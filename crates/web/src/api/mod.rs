@@ -58,8 +58,7 @@ impl Modify for Security {
 }
 
 /// The API routes (full paths) and the OpenAPI document describing them.
-pub fn router(state: AppState) -> (Router<AppState>, OpenApiDoc) {
-    let _ = state;
+pub fn router() -> (Router<AppState>, OpenApiDoc) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(areas::list))
         .routes(routes!(areas::get_one))

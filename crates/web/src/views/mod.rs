@@ -250,7 +250,7 @@ async fn not_found() -> PageError {
     PageError::not_found()
 }
 
-pub fn router(_state: AppState, openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
+pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/login", get(home::login_page).post(home::login))
