@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub today: Option<String>,
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
+    pub province: Option<String>,
 }
 
 impl FileConfig {
@@ -67,6 +68,42 @@ pub fn check_session_hours(h: i64) -> Result<i64> {
     }
 }
 
+/// Which provinces a deployment covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provinces {
+    All,
+    Some(Vec<String>),
+}
+
+/// `all`, or comma-separated GSO province codes that exist in the shipped lists.
+pub fn parse_provinces(s: &str) -> Result<Provinces> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(Provinces::All);
+    }
+    let units = chongdich_store::units::embedded().map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let mut codes = Vec::new();
+    for code in s.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let known = units
+            .legacy
+            .iter()
+            .chain(units.current.iter())
+            .any(|u| u.parent_code.is_none() && u.code.as_str() == code);
+        if !known {
+            bail!(
+                "setting province (--province, CHONGDICH_PROVINCE): \"{code}\" is not a province code (e.g. 12 for Lai Châu, 20 for Lạng Sơn) nor \"all\""
+            );
+        }
+        codes.push(code.to_owned());
+    }
+    if codes.is_empty() {
+        bail!(
+            "setting province (--province, CHONGDICH_PROVINCE): give province codes such as 12,20 or \"all\""
+        );
+    }
+    Ok(Provinces::Some(codes))
+}
+
 /// Makes sure the folder of a SQLite file exists.
 pub fn prepare_sqlite(url: &str) -> Result<()> {
     if let Some(rest) = url
@@ -100,6 +137,13 @@ mod tests {
         let e = parse_today("24/06/2021").unwrap_err().to_string();
         assert!(e.contains("today"), "{e}");
         assert!(check_session_hours(0).is_err());
+        assert_eq!(parse_provinces("all").unwrap(), Provinces::All);
+        assert_eq!(
+            parse_provinces("12, 20").unwrap(),
+            Provinces::Some(vec!["12".into(), "20".into()])
+        );
+        let e = parse_provinces("99").unwrap_err().to_string();
+        assert!(e.contains("province"), "{e}");
         assert_eq!(
             parse_today("2021-06-24").unwrap(),
             NaiveDate::from_ymd_opt(2021, 6, 24).unwrap()

@@ -28,7 +28,7 @@ use std::time::Instant;
     about = "Phần mềm điều hành phòng, chống dịch cấp tỉnh"
 )]
 struct Cli {
-    /// An optional TOML configuration file (keys: addr, database_url, no_demo, today, secure_cookies, session_hours).
+    /// An optional TOML configuration file (keys: addr, database_url, no_demo, province, today, secure_cookies, session_hours).
     #[arg(long, env = "CHONGDICH_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// sqlite://path?mode=rwc or postgres://user:password@host/db (default: a SQLite file in ./data/).
@@ -48,6 +48,10 @@ enum Command {
         /// Start with an empty database: no demo province, no demo accounts.
         #[arg(long, env = "CHONGDICH_NO_DEMO")]
         no_demo: bool,
+        /// The deployment: the provinces whose units are loaded at start (GSO codes, comma
+        /// separated, e.g. 12,20), or `all` for the whole country. Replaces the demo.
+        #[arg(long, env = "CHONGDICH_PROVINCE")]
+        province: Option<String>,
         /// The date the application believes it is (YYYY-MM-DD), for demos and training.
         #[arg(long, env = "CHONGDICH_TODAY")]
         today: Option<String>,
@@ -207,6 +211,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             addr,
             no_demo,
+            province,
             today,
             secure_cookies,
             session_hours,
@@ -230,10 +235,15 @@ async fn run(cli: Cli) -> Result<()> {
                 session_ttl: chrono::Duration::hours(hours),
                 ..WebSettings::default()
             };
+            let deployment = match province.or(file.province.clone()) {
+                Some(p) => Some(config::parse_provinces(&p)?),
+                None => None,
+            };
             serve(
                 &url,
                 addr,
                 no_demo || file.no_demo.unwrap_or(false),
+                deployment,
                 clock,
                 settings,
             )
@@ -444,11 +454,32 @@ async fn serve(
     url: &str,
     addr: SocketAddr,
     no_demo: bool,
+    deployment: Option<config::Provinces>,
     clock: SharedClock,
     settings: WebSettings,
 ) -> Result<()> {
     let store = open(url, clock.clone()).await?;
-    if !no_demo && store.user_count().await? == 0 {
+    if let Some(provinces) = &deployment {
+        let units = chongdich_store::units::embedded()?;
+        let only: Vec<&str> = match provinces {
+            config::Provinces::All => vec![],
+            config::Provinces::Some(codes) => codes.iter().map(String::as_str).collect(),
+        };
+        let loaded = store
+            .import_units(&units.data(), (!only.is_empty()).then_some(only.as_slice()))
+            .await?;
+        if loaded.areas > 0 {
+            println!(
+                "Đã nạp {} đơn vị hành chính của địa bàn triển khai.",
+                loaded.areas
+            );
+        }
+        if store.user_count().await? == 0 {
+            println!(
+                "Chưa có tài khoản nào. Tạo quản trị viên đầu tiên: chongdich user add quantri --name \"Quản trị\" --role administrator --area VN"
+            );
+        }
+    } else if !no_demo && store.user_count().await? == 0 {
         let accounts = chongdich_web::demo::load(&store).await?;
         if !accounts.is_empty() {
             println!(
