@@ -1,6 +1,8 @@
 //! The binary end to end: settings errors, the deployment, accounts, the audit export, and a
 //! graceful stop on SIGTERM. On SQLite, or on PostgreSQL when DATABASE_URL names a server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chongdich_domain::clock::{SharedClock, SystemClock};
 use chongdich_store::testing::TestDb;
 use std::io::{BufRead, BufReader, Read, Write};
