@@ -84,14 +84,7 @@ impl Store {
                 &Scope::of([area.clone()]),
             ));
         }
-        let counted = Query::select()
-            .expr_as(Expr::cust("COUNT(*)"), "n")
-            .from_subquery(base.clone(), "sub")
-            .to_owned();
-        let total = match self.db.query_one(&counted).await? {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        };
+        let total = crate::count_of(&self.db, &base).await?;
         let stmt = base
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .order_by((Alias::new("g"), Alias::new("sort_key")), Order::Asc)
@@ -150,20 +143,7 @@ impl Store {
         }
         let now = self.clock.now();
         let txn = self.db.begin().await?;
-        let province: Option<String> = txn
-            .query_one(
-                &Query::select()
-                    .column("province_code")
-                    .from("areas")
-                    .and_where(Expr::col("id").eq(area.as_str()))
-                    .to_owned(),
-            )
-            .await?
-            .and_then(|r| {
-                r.try_get::<Option<String>>("", "province_code")
-                    .ok()
-                    .flatten()
-            });
+        let province = crate::province_of(&txn, area.as_str()).await?;
         let row = txn
             .query_one(
                 &Query::insert()

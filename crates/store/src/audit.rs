@@ -90,20 +90,7 @@ pub async fn append<C: ConnectionTrait>(
         (None, None) => None,
     };
     let province_code = match &area_id {
-        Some(area) => db
-            .query_one(
-                &Query::select()
-                    .column("province_code")
-                    .from("areas")
-                    .and_where(Expr::col("id").eq(area.as_str()))
-                    .to_owned(),
-            )
-            .await?
-            .and_then(|r| {
-                r.try_get::<Option<String>>("", "province_code")
-                    .ok()
-                    .flatten()
-            }),
+        Some(area) => crate::province_of(db, area).await?,
         None => None,
     };
     db.execute(
@@ -214,14 +201,7 @@ impl Store {
         offset: u64,
     ) -> Result<Page<AuditEntry>, StoreError> {
         let base = filtered(scope, filter);
-        let counted = Query::select()
-            .expr_as(Expr::cust("COUNT(*)"), "n")
-            .from_subquery(base.clone(), "sub")
-            .to_owned();
-        let total = match self.db.query_one(&counted).await? {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        };
+        let total = crate::count_of(&self.db, &base).await?;
         let stmt = base
             .clone()
             .order_by("id", Order::Desc)

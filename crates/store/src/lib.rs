@@ -98,5 +98,43 @@ impl Store {
     }
 }
 
+/// How many rows a query returns (it is wrapped as a subquery and counted).
+pub(crate) async fn count_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    stmt: &sea_orm::sea_query::SelectStatement,
+) -> Result<i64, StoreError> {
+    use sea_orm::sea_query::{Expr, Query};
+    let counted = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(stmt.clone(), "sub")
+        .to_owned();
+    Ok(match db.query_one(&counted).await? {
+        Some(r) => r.try_get::<i64>("", "n")?,
+        None => 0,
+    })
+}
+
+/// The province code of an area (None for the country or an unknown id).
+pub(crate) async fn province_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    area_id: &str,
+) -> Result<Option<String>, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let row = db
+        .query_one(
+            &Query::select()
+                .column("province_code")
+                .from("areas")
+                .and_where(Expr::col("id").eq(area_id))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.and_then(|r| {
+        r.try_get::<Option<String>>("", "province_code")
+            .ok()
+            .flatten()
+    }))
+}
+
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 pub(crate) const BATCH: usize = 400;

@@ -271,19 +271,11 @@ impl Store {
 
     /// How many areas are loaded.
     pub async fn area_count(&self) -> Result<i64, StoreError> {
-        let row = self
-            .db
-            .query_one(
-                &Query::select()
-                    .expr_as(Expr::cust("COUNT(*)"), "n")
-                    .from("areas")
-                    .to_owned(),
-            )
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        })
+        crate::count_of(
+            &self.db,
+            &Query::select().column("id").from("areas").to_owned(),
+        )
+        .await
     }
 }
 

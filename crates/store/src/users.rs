@@ -290,14 +290,7 @@ impl Store {
                     .or(Expr::expr(Expr::cust("LOWER(display_name)")).like(like.as_str())),
             );
         }
-        let counted = Query::select()
-            .expr_as(Expr::cust("COUNT(*)"), "n")
-            .from_subquery(base.clone(), "sub")
-            .to_owned();
-        let total = match self.db.query_one(&counted).await? {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        };
+        let total = crate::count_of(&self.db, &base).await?;
         let stmt = base
             .order_by("username", Order::Asc)
             .limit(limit)
@@ -513,19 +506,11 @@ impl Store {
 
     /// How many accounts exist.
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        let row = self
-            .db
-            .query_one(
-                &Query::select()
-                    .expr_as(Expr::cust("COUNT(*)"), "n")
-                    .from("users")
-                    .to_owned(),
-            )
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        })
+        crate::count_of(
+            &self.db,
+            &Query::select().column("id").from("users").to_owned(),
+        )
+        .await
     }
 }
 
