@@ -115,6 +115,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A path parameter, with the same error body as everything else (`/api/v1/users/abc` is a
+/// 400 naming `id`, not a plain-text rejection).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| {
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "id",
+                    format!("đường dẫn không hợp lệ: {}", e.body_text()),
+                )
+            })
+    }
+}
+
 /// Paging: `limit` 1–200 (default 50), `offset` from 0.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -5,9 +5,9 @@ use super::types::{Agency, AgencyDetail, AgencyPage, NewAgency, NewMember};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, PageParams};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, PageParams};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chongdich_domain::access::Permission;
 use chongdich_domain::agency::{AgencyKind, MemberInput};
@@ -97,7 +97,7 @@ pub async fn create(
 pub async fn get_one(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AgencyDetail>, ApiError> {
     Ok(Json(
         s.store
@@ -115,7 +115,7 @@ pub async fn get_one(
 pub async fn add_member(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewMember>,
 ) -> Result<(StatusCode, Json<AgencyDetail>), ApiError> {
     require(&u, Permission::ManageAgencies)?;

@@ -8,10 +8,10 @@ use super::types::{
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, PageParams};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, PageParams};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Permission;
@@ -90,7 +90,7 @@ pub async fn list(
 pub async fn get_one(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Area>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(
@@ -109,7 +109,7 @@ pub async fn get_one(
 pub async fn children(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<AreaPage>, ApiError> {
     let id = parse_id(&id)?;
@@ -128,7 +128,7 @@ pub async fn children(
 pub async fn mapping(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<WardLink>>, ApiError> {
     let id = parse_id(&id)?;
     s.store.area(&u.scope(Permission::ViewAreas), &id).await?;
@@ -150,7 +150,7 @@ pub async fn mapping(
 pub async fn add_village(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewVillage>,
 ) -> Result<(StatusCode, Json<Area>), ApiError> {
     require(&u, Permission::EditAreas)?;
@@ -176,7 +176,7 @@ pub async fn add_village(
 pub async fn population(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<PopulationRecord>>, ApiError> {
     let id = parse_id(&id)?;
     let list = s
@@ -194,7 +194,7 @@ pub async fn population(
 pub async fn set_population(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PopulationInput>,
 ) -> Result<Json<Area>, ApiError> {
     require(&u, Permission::EditAreas)?;

@@ -4,9 +4,9 @@ use super::types::{CreatedToken, NewToken, Token};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 /// Your API tokens (never their secrets).
@@ -56,7 +56,7 @@ pub async fn create(
 pub async fn revoke(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     s.store.revoke_token(&u.who(), u.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -7,9 +7,9 @@ use super::types::{
 use crate::AppState;
 use crate::auth::{ApiUser, password};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chongdich_domain::access::{self, Permission, Role};
 use chongdich_domain::area::AreaId;
@@ -143,7 +143,7 @@ pub async fn create(
 pub async fn get_one(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<User>, ApiError> {
     require(&u, Permission::ManageUsers)?;
     Ok(Json(
@@ -162,7 +162,7 @@ pub async fn get_one(
 pub async fn update(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UserUpdate>,
 ) -> Result<Json<User>, ApiError> {
     require(&u, Permission::ManageUsers)?;
@@ -193,7 +193,7 @@ pub async fn update(
 pub async fn set_password(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PasswordInput>,
 ) -> Result<StatusCode, ApiError> {
     require(&u, Permission::ManageUsers)?;
@@ -216,7 +216,7 @@ pub async fn set_password(
 pub async fn disable(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&u, Permission::ManageUsers)?;
     s.store
@@ -232,7 +232,7 @@ pub async fn disable(
 pub async fn enable(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&u, Permission::ManageUsers)?;
     s.store

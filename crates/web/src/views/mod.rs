@@ -246,8 +246,13 @@ async fn js() -> Response {
         .into_response()
 }
 
-async fn not_found() -> PageError {
-    PageError::not_found()
+/// Unknown paths: JSON under /api/, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError::not_found("đường dẫn API này").into_response()
+    } else {
+        PageError::not_found().into_response()
+    }
 }
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {

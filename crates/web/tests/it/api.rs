@@ -801,3 +801,19 @@ async fn migrations_are_idempotent() {
         .unwrap();
     assert_eq!(app.store().area_count().await.unwrap(), n);
 }
+
+#[tokio::test]
+async fn unknown_api_paths_and_bad_path_parameters_answer_json() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let (status, v) = app.get("/api/v1/nothing-here", &t).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, v) = app.get("/api/v1/users/abc", &t).await;
+    assert_eq!(
+        (status, v["code"].as_str(), v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid"), Some("id"))
+    );
+}
