@@ -147,10 +147,15 @@ impl UnitCode {
         if matches!(s.len(), 2 | 3 | 5) && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(s.to_owned()))
         } else {
+            let hint = if matches!(s.len(), 1 | 4) && s.bytes().all(|b| b.is_ascii_digit()) {
+                " — có lẽ đã mất số 0 ở đầu: trong Excel hãy định dạng cột mã là Văn bản"
+            } else {
+                ""
+            };
             Err(Invalid::field(
                 "code",
                 format!(
-                    "mã đơn vị \"{s}\" không hợp lệ: cần 2 (tỉnh), 3 (huyện) hoặc 5 (xã) chữ số"
+                    "mã đơn vị \"{s}\" không hợp lệ: cần 2 (tỉnh), 3 (huyện) hoặc 5 (xã) chữ số{hint}"
                 ),
             ))
         }
@@ -344,6 +349,17 @@ mod tests {
             let err = UnitCode::parse(bad).unwrap_err();
             assert_eq!(err.0[0].field, "code", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_code_that_lost_its_leading_zero_says_so() {
+        let err = UnitCode::parse("3199").unwrap_err();
+        assert!(err.0[0].message.contains("số 0 ở đầu"));
+        assert!(
+            !UnitCode::parse("123456").unwrap_err().0[0]
+                .message
+                .contains("số 0")
+        );
     }
 
     #[test]

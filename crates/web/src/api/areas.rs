@@ -220,11 +220,12 @@ pub struct ImportQuery {
     pub mode: Option<String>,
 }
 
-/// Import population figures from CSV (`code,population,year,source`). With
+/// Import population figures from CSV (UTF-8) or an Excel workbook's first sheet
+/// (`code,population,year,source`). With
 /// `all_or_nothing`, a file with any bad row writes nothing (422 lists every bad row by line);
 /// with `valid_rows`, the valid rows are written and the bad ones reported.
 #[utoipa::path(post, path = "/api/v1/population/import", tag = "areas", params(ImportQuery),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = String, content_type = "text/csv", description = "CSV text, or an .xlsx workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
     responses((status = 200, body = ImportReport), (status = 422, body = ErrorBody)),
     security(("token" = []), ("session" = [])))]
 pub async fn import_population(
@@ -236,9 +237,8 @@ pub async fn import_population(
     require(&u, Permission::EditAreas)?;
     let structure = Structure::parse(&q.structure)?;
     let mode = ImportMode::parse(q.mode.as_deref().unwrap_or(""))?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| Invalid::field("file", "tệp phải được mã hoá UTF-8"))?;
-    let parsed = parse_population_csv(text)?;
+    let text = crate::excel::upload_text(&body)?;
+    let parsed = parse_population_csv(&text)?;
     let report = s
         .store
         .import_population(

@@ -452,17 +452,14 @@ pub async fn import(
     let mut c = chongdich_domain::error::Collector::new();
     let st = c.take(Structure::parse(&structure));
     let md = c.take(ImportMode::parse(&mode));
-    let text = match String::from_utf8(file) {
+    let text = match crate::excel::upload_text(&file) {
         Ok(t) if !t.trim().is_empty() => Some(t),
         Ok(_) => {
-            c.push("file", "chưa chọn tệp CSV hoặc tệp rỗng");
+            c.push("file", "chưa chọn tệp hoặc tệp rỗng");
             None
         }
-        Err(_) => {
-            c.push(
-                "file",
-                "tệp phải được mã hoá UTF-8 (Excel: Lưu thành CSV UTF-8)",
-            );
+        Err(e) => {
+            c.take::<()>(Err(e));
             None
         }
     };

@@ -140,7 +140,7 @@ pub async fn page(
         .collect();
     render(&AuditPage {
         l: Layout::for_user(&u, "Nhật ký truy cập", "audit"),
-        export_link: format!("/audit/export.csv?{}", query_string(&q, None)),
+        export_link: format!("/audit/export?{}", query_string(&q, None)),
         pager: Pager::new(result.total, page, 100, |n| {
             format!("/audit?{}", query_string(&q, Some(n)))
         }),
@@ -160,5 +160,5 @@ pub async fn export(
         return Err(PageError::forbidden());
     }
     let filter = q.filter().map_err(crate::error::ApiError::from)?;
-    Ok(export_response(&s, &u, filter).await?)
+    Ok(export_response(&s, &u, filter, q.format.as_deref()).await?)
 }

@@ -282,7 +282,7 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/users/{id}/disable", post(users::disable))
         .route("/users/{id}/enable", post(users::enable))
         .route("/audit", get(audit::page))
-        .route("/audit/export.csv", get(audit::export))
+        .route("/audit/export", get(audit::export))
         .route("/api/docs", get(docs::page))
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/static/app.css", get(css))

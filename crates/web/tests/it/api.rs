@@ -817,3 +817,112 @@ async fn unknown_api_paths_and_bad_path_parameters_answer_json() {
         (StatusCode::BAD_REQUEST, Some("invalid"), Some("id"))
     );
 }
+
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            // Numbers as numbers, the way a spreadsheet holds them.
+            match cell.parse::<f64>() {
+                Ok(n) if !cell.starts_with('0') => ws.write_number(r as u32, c as u16, n).unwrap(),
+                _ => ws.write_string(r as u32, c as u16, *cell).unwrap(),
+            };
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn population_comes_in_from_excel_and_the_log_goes_out_to_excel() {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let book = workbook(&[
+        &["code", "name", "population", "year", "source"],
+        &[
+            "105",
+            "Thành phố Lai Châu",
+            "41771",
+            "2019",
+            "Tổng điều tra 2019",
+        ],
+        &[
+            "03387",
+            "Phường Tân Phong (trước 2025)",
+            "12345",
+            "2019",
+            "Báo cáo xã",
+        ],
+    ]);
+    let (status, _, body) = app
+        .send(
+            Request::post("/api/v1/population/import?structure=legacy")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .header(header::CONTENT_TYPE, chongdich_web::excel::XLSX_MIME)
+                .body(Body::from(book))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (_, a) = app.get("/api/v1/areas/L105", &t).await;
+    assert_eq!(a["population"]["population"], 41771);
+    assert_eq!(a["population"]["source"], "Tổng điều tra 2019");
+
+    // A ward code typed as a number loses its leading zero; the error says so, by line.
+    let book = workbook(&[
+        &["code", "population", "year", "source"],
+        &["3387", "1", "2019", "x"],
+    ]);
+    let (status, _, body) = app
+        .send(
+            Request::post("/api/v1/population/import?structure=legacy")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .header(header::CONTENT_TYPE, chongdich_web::excel::XLSX_MIME)
+                .body(Body::from(book))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["errors"][0]["field"], "line 2: code");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("số 0 ở đầu")
+    );
+
+    let (status, headers, body) = app
+        .send(
+            Request::get("/api/v1/audit/export?format=xlsx&action=import")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        chongdich_web::excel::XLSX_MIME
+    );
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(body.to_vec())).unwrap();
+    let sheet = wb.worksheet_range("Nhật ký").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "header + the one successful import: {rows:?}"
+    );
+    assert_eq!(rows[0][0], "Mã");
+    assert_eq!(rows[1][3], "admin");
+    assert_eq!(rows[1][4], "Nhập dữ liệu");
+    let (status, v) = app.get("/api/v1/audit/export?format=pdf", &t).await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("format"))
+    );
+}

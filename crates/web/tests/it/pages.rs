@@ -261,8 +261,13 @@ async fn user_administration_through_the_pages() {
     let (status, html) = app.page(&s, "/audit?from=2021-13-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("ngày phải có dạng dd/mm/yyyy"));
+    let (_, html) = app.page(&s, "/audit?action=view").await;
+    assert!(
+        html.contains("href=\"/audit/export?action=view&amp;format=xlsx\""),
+        "Excel export link keeps the filter"
+    );
     let (status, csv) = app
-        .page(&s, &format!("/audit/export.csv?record_id={id}"))
+        .page(&s, &format!("/audit/export?record_id={id}&format=csv"))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.contains("hoa.nt"));
