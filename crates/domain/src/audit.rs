@@ -9,6 +9,7 @@ pub enum AuditAction {
     View,
     Create,
     Update,
+    Delete,
     Disable,
     Enable,
     Revoke,
@@ -20,10 +21,11 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::View,
         AuditAction::Create,
         AuditAction::Update,
+        AuditAction::Delete,
         AuditAction::Disable,
         AuditAction::Enable,
         AuditAction::Revoke,
@@ -39,6 +41,7 @@ impl AuditAction {
             AuditAction::View => "view",
             AuditAction::Create => "create",
             AuditAction::Update => "update",
+            AuditAction::Delete => "delete",
             AuditAction::Disable => "disable",
             AuditAction::Enable => "enable",
             AuditAction::Revoke => "revoke",
@@ -59,6 +62,7 @@ impl AuditAction {
             AuditAction::View => "Xem",
             AuditAction::Create => "Tạo",
             AuditAction::Update => "Sửa",
+            AuditAction::Delete => "Xoá",
             AuditAction::Disable => "Khoá",
             AuditAction::Enable => "Mở khoá",
             AuditAction::Revoke => "Thu hồi",
@@ -114,7 +118,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(a));
         }
-        assert_eq!(AuditAction::parse("delete"), None);
+        assert_eq!(AuditAction::parse("drop"), None);
     }
 
     #[test]

@@ -224,3 +224,44 @@ impl Store {
         self.agency(scope, agency_id).await
     }
 }
+
+impl Store {
+    /// Removes a member from an agency within the scope (people leave committees).
+    pub async fn remove_member(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        agency_id: i64,
+        member_id: i64,
+    ) -> Result<AgencyView, StoreError> {
+        let view = self.agency(scope, agency_id).await?;
+        let Some(member) = view.members.iter().find(|m| m.id == member_id) else {
+            return Err(StoreError::NotFound("thành viên"));
+        };
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        txn.execute(
+            &Query::delete()
+                .from_table("agency_members")
+                .and_where(Expr::col("id").eq(member_id))
+                .and_where(Expr::col("agency_id").eq(agency_id))
+                .to_owned(),
+        )
+        .await?;
+        audit::append(
+            &txn,
+            who,
+            now,
+            &AuditEvent::new(
+                AuditAction::Delete,
+                "agency_member",
+                Some(agency_id.to_string()),
+            )
+            .in_area(view.agency.area_id.as_str())
+            .with_detail(format!("{} — {}", member.full_name, member.position)),
+        )
+        .await?;
+        txn.commit().await?;
+        self.agency(scope, agency_id).await
+    }
+}

@@ -126,3 +126,26 @@ pub async fn add_member(
         .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
+
+/// Remove a member.
+#[utoipa::path(delete, path = "/api/v1/agencies/{id}/members/{member_id}", tag = "agencies",
+    params(("id" = i64, Path), ("member_id" = i64, Path)),
+    responses((status = 200, body = AgencyDetail), (status = 404, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn remove_member(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiPath((id, member_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<AgencyDetail>, ApiError> {
+    require(&u, Permission::ManageAgencies)?;
+    let view = s
+        .store
+        .remove_member(
+            &u.scope(Permission::ManageAgencies),
+            &u.who(),
+            id,
+            member_id,
+        )
+        .await?;
+    Ok(Json(view.into()))
+}

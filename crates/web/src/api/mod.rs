@@ -70,6 +70,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(agencies::list, agencies::create))
         .routes(routes!(agencies::get_one))
         .routes(routes!(agencies::add_member))
+        .routes(routes!(agencies::remove_member))
         .routes(routes!(users::me))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get_one, users::update))

@@ -303,3 +303,26 @@ pub async fn add_member(
         }
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+pub async fn remove_member(
+    State(s): State<AppState>,
+    Path((id, member_id)): Path<(i64, i64)>,
+    sub: Submitted<Empty>,
+) -> Result<Response, PageError> {
+    let u = &sub.user;
+    if !u.can(Permission::ManageAgencies) {
+        return Err(PageError::forbidden());
+    }
+    s.store
+        .remove_member(
+            &u.scope(Permission::ManageAgencies),
+            &u.who(),
+            id,
+            member_id,
+        )
+        .await?;
+    Ok(see_other(&format!("/agencies/{id}?msg=member_removed")))
+}

@@ -103,6 +103,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "village" => "Đã thêm thôn/bản/tổ dân phố.",
         "population" => "Đã cập nhật dân số.",
         "member" => "Đã thêm thành viên.",
+        "member_removed" => "Đã xoá thành viên.",
         _ => return None,
     })
 }
@@ -275,6 +276,10 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/agencies", get(agencies::list).post(agencies::create))
         .route("/agencies/{id}", get(agencies::detail))
         .route("/agencies/{id}/members", post(agencies::add_member))
+        .route(
+            "/agencies/{id}/members/{member_id}/remove",
+            post(agencies::remove_member),
+        )
         .route("/users", get(users::list).post(users::create))
         .route("/users/new", get(users::new_page))
         .route("/users/{id}", get(users::detail).post(users::update))

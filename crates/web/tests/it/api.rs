@@ -753,6 +753,34 @@ async fn agencies_and_their_members() {
     let (_, list) = app.get("/api/v1/agencies?area_id=N12", &t).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["member_count"], 1);
+    let (_, detail) = app.get(&format!("/api/v1/agencies/{id}"), &t).await;
+    let member_id = detail["members"][0]["id"].as_i64().unwrap();
+    let (status, after) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/agencies/{id}/members/{member_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after["members"], json!([]));
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/agencies/{id}/members/{member_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "removing twice");
+    let (_, log) = app
+        .get(
+            "/api/v1/audit?action=delete&record_type=agency_member",
+            &app.token("admin").await,
+        )
+        .await;
+    assert_eq!(log["total"], 1);
     // A viewer reads but cannot create.
     let viewer = app.token("viewer").await;
     assert_eq!(

@@ -348,6 +348,32 @@ async fn agencies_and_population_import_pages() {
     assert!(html.contains("value=\"Giám đốc Sở Y tế\"") && html.contains("chức vụ cần"));
     let (_, page) = app.page(&s, &agency).await;
     assert!(page.contains("Ban Chỉ đạo phòng, chống dịch tỉnh"));
+    let (status, headers, _) = app
+        .post_form(
+            &s,
+            &format!("{agency}/members"),
+            &[
+                ("full_name", "Giám đốc Sở Y tế"),
+                ("position", "Uỷ viên thường trực"),
+                ("phone", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app
+        .page(&s, headers[header::LOCATION].to_str().unwrap())
+        .await;
+    assert!(page.contains("Uỷ viên thường trực") && page.contains("Đã thêm thành viên."));
+    let remove = page
+        .split("action=\"")
+        .filter_map(|p| p.split('"').next())
+        .find(|a| a.ends_with("/remove"))
+        .expect("a remove button per member")
+        .to_owned();
+    let (status, _, _) = app.post_form(&s, &remove, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.page(&s, &agency).await;
+    assert!(!page.contains("Uỷ viên thường trực"));
 
     // The CSV upload form.
     let (status, html) = app.page(&s, "/population/import").await;
