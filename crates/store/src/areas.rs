@@ -32,6 +32,9 @@ pub struct AreaRow {
     pub population_year: Option<i32>,
     pub population_source: Option<String>,
     pub child_count: i64,
+    /// How many rows the query matched before paging (a window count: no second query).
+    #[serde(skip)]
+    pub total_count: i64,
 }
 
 impl AreaRow {
@@ -102,6 +105,7 @@ fn with_columns(mut q: SelectStatement) -> SelectStatement {
         Expr::cust("(SELECT COUNT(*) FROM areas c WHERE c.parent_id = a.id)"),
         "child_count",
     )
+    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
     .join_as(
         JoinType::LeftJoin,
         "populations",
@@ -148,6 +152,29 @@ async fn count<C: ConnectionTrait>(db: &C, base: &SelectStatement) -> Result<i64
     Ok(match row {
         Some(r) => r.try_get::<i64>("", "n")?,
         None => 0,
+    })
+}
+
+/// One page of areas with the total taken from the window count; a page past the end has no
+/// row to carry it, and only then is the total counted separately.
+async fn paged<C: ConnectionTrait>(
+    db: &C,
+    base: &SelectStatement,
+    stmt: &SelectStatement,
+    limit: u64,
+    offset: u64,
+) -> Result<Page<AreaRow>, StoreError> {
+    let items = fetch(db, stmt).await?;
+    let total = match items.first() {
+        Some(first) => first.total_count,
+        None if offset == 0 => 0,
+        None => count(db, base).await?,
+    };
+    Ok(Page {
+        items,
+        total,
+        limit,
+        offset,
     })
 }
 
@@ -224,18 +251,12 @@ impl Store {
             .and_where(Expr::col((Alias::new("a"), Alias::new("parent_id"))).eq(parent.as_str()))
             .and_where(area_in_scope((Alias::new("a"), Alias::new("id")), scope))
             .to_owned();
-        let total = count(&self.db, &base).await?;
-        let stmt = with_columns(base)
+        let stmt = with_columns(base.clone())
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .limit(limit)
             .offset(offset)
             .to_owned();
-        Ok(Page {
-            items: fetch(&self.db, &stmt).await?,
-            total,
-            limit,
-            offset,
-        })
+        paged(&self.db, &base, &stmt, limit, offset).await
     }
 
     /// Areas whose name has a word starting with the query, diacritics and case ignored
@@ -289,8 +310,7 @@ impl Store {
         if let Some(s) = structure {
             base.and_where(Expr::col((Alias::new("a"), Alias::new("structure"))).eq(s));
         }
-        let total = count(&self.db, &base).await?;
-        let stmt = with_columns(base)
+        let stmt = with_columns(base.clone())
             .order_by_expr(
                 Expr::cust("CASE a.level WHEN 'country' THEN 0 WHEN 'province' THEN 1 WHEN 'district' THEN 2 WHEN 'ward' THEN 3 ELSE 4 END"),
                 Order::Asc,
@@ -299,12 +319,7 @@ impl Store {
             .limit(limit)
             .offset(offset)
             .to_owned();
-        Ok(Page {
-            items: fetch(&self.db, &stmt).await?,
-            total,
-            limit,
-            offset,
-        })
+        paged(&self.db, &base, &stmt, limit, offset).await
     }
 
     /// The structural ancestors of an area, from the top down (not including the area).

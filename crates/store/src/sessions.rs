@@ -18,16 +18,6 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// A live session with its account.
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct SessionInfo {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub csrf_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 impl Store {
     /// Opens a session; returns the cookie token and the CSRF token.
     pub async fn create_session(
@@ -65,32 +55,6 @@ impl Store {
         Ok((token, csrf))
     }
 
-    /// The session behind a cookie token, if it is live and its account is enabled.
-    pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, StoreError> {
-        let stmt = Query::select()
-            .expr_as(Expr::cust("s.user_id"), "user_id")
-            .expr_as(Expr::cust("u.username"), "username")
-            .expr_as(Expr::cust("u.display_name"), "display_name")
-            .expr_as(Expr::cust("s.csrf_token"), "csrf_token")
-            .expr_as(Expr::cust("s.expires_at"), "expires_at")
-            .from_as("sessions", "s")
-            .join_as(
-                sea_orm::sea_query::JoinType::InnerJoin,
-                "users",
-                "u",
-                Expr::cust("u.id = s.user_id"),
-            )
-            .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(hash_token(token)))
-            .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(self.clock.now()))
-            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
-            .to_owned();
-        Ok(
-            SessionInfo::find_by_statement(self.db.get_database_backend().build(&stmt))
-                .one(&self.db)
-                .await?,
-        )
-    }
-
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
         self.db
             .execute(
@@ -115,5 +79,148 @@ impl Store {
             )
             .await?;
         Ok(r.rows_affected())
+    }
+}
+
+/// Who is behind a session or an API token, with the grants to build the actor: one query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The session's CSRF token; None for an API token.
+    pub csrf_token: Option<String>,
+    pub grants: Vec<chongdich_domain::access::Grant>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PrincipalRow {
+    user_id: i64,
+    username: String,
+    display_name: String,
+    csrf_token: Option<String>,
+    last_used_at: Option<DateTime<Utc>>,
+    role: Option<String>,
+    area_id: Option<String>,
+}
+
+fn principal(rows: Vec<PrincipalRow>) -> Result<Option<Principal>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut p = Principal {
+        user_id: first.user_id,
+        username: first.username.clone(),
+        display_name: first.display_name.clone(),
+        csrf_token: first.csrf_token.clone(),
+        grants: Vec::new(),
+    };
+    for r in &rows {
+        if let (Some(role), Some(area)) = (&r.role, &r.area_id) {
+            p.grants.push(chongdich_domain::access::Grant {
+                role: chongdich_domain::access::Role::parse(role)?,
+                area_id: chongdich_domain::area::AreaId::parse(area)?,
+            });
+        }
+    }
+    Ok(Some(p))
+}
+
+/// An API token's last use is recorded at most once a minute: no write per request.
+const LAST_USED_EVERY_SECONDS: i64 = 60;
+
+impl Store {
+    /// The enabled account behind a live session cookie, with its grants.
+    pub async fn session_principal(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        let stmt = Query::select()
+            .expr_as(Expr::cust("s.user_id"), "user_id")
+            .expr_as(Expr::cust("u.username"), "username")
+            .expr_as(Expr::cust("u.display_name"), "display_name")
+            .expr_as(Expr::cust("s.csrf_token"), "csrf_token")
+            .expr_as(Expr::cust("s.expires_at"), "last_used_at")
+            .expr_as(Expr::cust("g.role"), "role")
+            .expr_as(Expr::cust("g.area_id"), "area_id")
+            .from_as("sessions", "s")
+            .join_as(
+                sea_orm::sea_query::JoinType::InnerJoin,
+                "users",
+                "u",
+                Expr::cust("u.id = s.user_id"),
+            )
+            .join_as(
+                sea_orm::sea_query::JoinType::LeftJoin,
+                "role_grants",
+                "g",
+                Expr::cust("g.user_id = u.id"),
+            )
+            .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(hash_token(token)))
+            .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(self.clock.now()))
+            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
+            .order_by(
+                (Alias::new("g"), Alias::new("id")),
+                sea_orm::sea_query::Order::Asc,
+            )
+            .to_owned();
+        let rows = PrincipalRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+            .all(&self.db)
+            .await?;
+        principal(rows)
+    }
+
+    /// The enabled account behind a live API token, with its grants.
+    pub async fn token_principal(&self, plain: &str) -> Result<Option<Principal>, StoreError> {
+        if !plain.starts_with(crate::tokens::TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let hash = hash_token(plain);
+        let stmt = Query::select()
+            .expr_as(Expr::cust("t.user_id"), "user_id")
+            .expr_as(Expr::cust("u.username"), "username")
+            .expr_as(Expr::cust("u.display_name"), "display_name")
+            .expr_as(Expr::cust("NULL"), "csrf_token")
+            .expr_as(Expr::cust("t.last_used_at"), "last_used_at")
+            .expr_as(Expr::cust("g.role"), "role")
+            .expr_as(Expr::cust("g.area_id"), "area_id")
+            .from_as("api_tokens", "t")
+            .join_as(
+                sea_orm::sea_query::JoinType::InnerJoin,
+                "users",
+                "u",
+                Expr::cust("u.id = t.user_id"),
+            )
+            .join_as(
+                sea_orm::sea_query::JoinType::LeftJoin,
+                "role_grants",
+                "g",
+                Expr::cust("g.user_id = u.id"),
+            )
+            .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(hash.clone()))
+            .and_where(Expr::cust("t.revoked_at IS NULL"))
+            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
+            .order_by(
+                (Alias::new("g"), Alias::new("id")),
+                sea_orm::sea_query::Order::Asc,
+            )
+            .to_owned();
+        let rows = PrincipalRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+            .all(&self.db)
+            .await?;
+        let now = self.clock.now();
+        let stale = rows.first().is_some_and(|r| {
+            r.last_used_at
+                .is_none_or(|t| (now - t).num_seconds() >= LAST_USED_EVERY_SECONDS)
+        });
+        if stale {
+            self.db
+                .execute(
+                    &Query::update()
+                        .table("api_tokens")
+                        .value("last_used_at", now)
+                        .and_where(Expr::col("token_hash").eq(hash))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        principal(rows)
     }
 }

@@ -6,7 +6,7 @@ use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 use serde::Serialize;
 
@@ -130,40 +130,5 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(())
-    }
-
-    /// The enabled account behind a live token, marking the token used.
-    pub async fn user_for_token(&self, plain: &str) -> Result<Option<i64>, StoreError> {
-        if !plain.starts_with(TOKEN_PREFIX) {
-            return Ok(None);
-        }
-        let hash = hash_token(plain);
-        let stmt = Query::select()
-            .expr_as(Expr::cust("t.user_id"), "user_id")
-            .from_as("api_tokens", "t")
-            .join_as(
-                sea_orm::sea_query::JoinType::InnerJoin,
-                "users",
-                "u",
-                Expr::cust("u.id = t.user_id"),
-            )
-            .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(hash.clone()))
-            .and_where(Expr::cust("t.revoked_at IS NULL"))
-            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
-            .to_owned();
-        let Some(row) = self.db.query_one(&stmt).await? else {
-            return Ok(None);
-        };
-        let user_id: i64 = row.try_get("", "user_id")?;
-        self.db
-            .execute(
-                &Query::update()
-                    .table("api_tokens")
-                    .value("last_used_at", self.clock.now())
-                    .and_where(Expr::col("token_hash").eq(hash))
-                    .to_owned(),
-            )
-            .await?;
-        Ok(Some(user_id))
     }
 }

@@ -515,18 +515,6 @@ impl Store {
 }
 
 impl Store {
-    /// An account by id, not scoped and not audited: for authenticating requests only.
-    pub async fn account(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
-        let stmt = user_select().and_where(Expr::col("id").eq(id)).to_owned();
-        Ok(
-            UserRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-                .one(&self.db)
-                .await?,
-        )
-    }
-}
-
-impl Store {
     /// The grants of an account with the names of their areas.
     pub async fn grant_rows(&self, user_id: i64) -> Result<Vec<GrantRow>, StoreError> {
         grants_of(&self.db, &[user_id]).await

@@ -186,40 +186,31 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Auth
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    // The session query already joins the (enabled) account; a token needs its account read.
-    let (user_id, username, display_name, csrf, via) = if let Some(token) = bearer {
-        let Some(id) = state.store.user_for_token(token).await? else {
-            return Ok(None);
-        };
-        match state.store.account(id).await? {
-            Some(a) if !a.disabled => (id, a.username, a.display_name, None, Via::Token),
-            _ => return Ok(None),
-        }
+    // One query each: the account (enabled) and its grants, by token or by session cookie.
+    let (principal, via) = if let Some(token) = bearer {
+        (state.store.token_principal(token).await?, Via::Token)
     } else {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
             return Ok(None);
         };
-        match state.store.session(cookie.value()).await? {
-            Some(s) => (
-                s.user_id,
-                s.username,
-                s.display_name,
-                Some(s.csrf_token),
-                Via::Session,
-            ),
-            None => return Ok(None),
-        }
+        (
+            state.store.session_principal(cookie.value()).await?,
+            Via::Session,
+        )
     };
-    let grants = state.store.grants(user_id).await?;
+    let Some(p) = principal else {
+        return Ok(None);
+    };
+    let csrf = p.csrf_token;
     Ok(Some(Authed {
-        user_id,
-        username: username.clone(),
-        display_name,
+        user_id: p.user_id,
+        username: p.username.clone(),
+        display_name: p.display_name,
         actor: Actor {
-            user_id: Some(user_id),
-            username,
-            grants,
+            user_id: Some(p.user_id),
+            username: p.username,
+            grants: p.grants,
         },
         csrf,
         via,

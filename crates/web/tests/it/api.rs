@@ -132,6 +132,14 @@ async fn search_ignores_diacritics_and_case_and_sorts_in_vietnamese() {
         .await;
     assert_eq!(v["total"], 38);
     assert_eq!(v["items"].as_array().unwrap().len(), 8);
+    // Past the end: no rows, the total still right.
+    let (_, v) = app
+        .get("/api/v1/areas/N12/children?limit=10&offset=40", &t)
+        .await;
+    assert_eq!(
+        (v["total"].as_i64(), v["items"].as_array().unwrap().len()),
+        (Some(38), 0)
+    );
 }
 
 #[tokio::test]
