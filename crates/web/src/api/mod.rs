@@ -72,6 +72,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(agencies::add_member))
         .routes(routes!(agencies::remove_member))
         .routes(routes!(users::me))
+        .routes(routes!(users::change_own_password))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get_one, users::update))
         .routes(routes!(users::set_password))

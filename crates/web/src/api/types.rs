@@ -234,6 +234,13 @@ pub struct PasswordInput {
     pub password: String,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OwnPasswordInput {
+    pub current: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     pub id: i64,

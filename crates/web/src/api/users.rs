@@ -2,7 +2,8 @@
 
 use super::require;
 use super::types::{
-    Grant, GrantInput, Me, NewUserInput, PasswordInput, User, UserPage, UserUpdate,
+    Grant, GrantInput, Me, NewUserInput, OwnPasswordInput, PasswordInput, User, UserPage,
+    UserUpdate,
 };
 use crate::AppState;
 use crate::auth::{ApiUser, password};
@@ -239,4 +240,46 @@ pub async fn enable(
         .set_disabled(&u.scope(Permission::ManageUsers), &u.who(), id, false)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change your own password (the current one is required); every session of yours ends.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "users", request_body = OwnPasswordInput,
+    responses((status = 204), (status = 422, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn change_own_password(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(body): ApiJson<OwnPasswordInput>,
+) -> Result<StatusCode, ApiError> {
+    change_own(&s, &u, &body.current, &body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the current password, then sets the new one (ending every session of the user).
+/// Shared by the API and the account page.
+pub(crate) async fn change_own(
+    s: &AppState,
+    u: &crate::auth::Authed,
+    current: &str,
+    new_password: &str,
+) -> Result<(), ApiError> {
+    let creds = s
+        .store
+        .credentials(&u.username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tài khoản"))?;
+    let current = current.to_owned();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &creds.password_hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok {
+        return Err(
+            chongdich_domain::Invalid::field("current", "mật khẩu hiện tại không đúng").into(),
+        );
+    }
+    check_password("new_password", new_password)?;
+    s.store
+        .set_own_password(&u.who(), u.user_id, &hash(new_password)?)
+        .await?;
+    Ok(())
 }

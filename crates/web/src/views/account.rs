@@ -2,7 +2,7 @@
 
 use super::{FormErrors, Layout, Notice, Submitted, render_status, see_other, vn_datetime};
 use crate::AppState;
-use crate::auth::{Authed, PageUser, password};
+use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Role;
-use chongdich_domain::user::check_password;
 use serde::Deserialize;
 
 pub struct TokenLine {
@@ -124,29 +123,11 @@ pub async fn change_password(
     sub: Submitted<PasswordForm>,
 ) -> Result<Response, PageError> {
     let u = &sub.user;
-    let creds = s
-        .store
-        .credentials(&u.username)
-        .await?
-        .ok_or_else(PageError::not_found)?;
-    let current = sub.form.current.clone();
-    let hash = creds.password_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
-        .await
-        .map_err(crate::error::ApiError::internal)?;
-    let check = if ok {
-        check_password("new_password", &sub.form.new_password)
-    } else {
-        Err(Invalid::field("current", "mật khẩu hiện tại không đúng"))
-    };
-    match check {
-        Ok(()) => {
-            let h = crate::api::users::hash(&sub.form.new_password)?;
-            s.store.set_own_password(&u.who(), u.user_id, &h).await?;
-            // Changing the password ends every session, this one too: sign in again.
-            Ok(see_other("/login"))
-        }
-        Err(e) => {
+    match crate::api::users::change_own(&s, u, &sub.form.current, &sub.form.new_password).await {
+        // Changing the password ends every session, this one too: sign in again.
+        Ok(()) => Ok(see_other("/login")),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let e = Invalid(e.errors);
             page_with(
                 &s,
                 u,
@@ -159,6 +140,7 @@ pub async fn change_password(
             )
             .await
         }
+        Err(e) => Err(e.into()),
     }
 }
 

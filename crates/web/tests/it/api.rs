@@ -962,3 +962,48 @@ async fn population_comes_in_from_excel_and_the_log_goes_out_to_excel() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("format"))
     );
 }
+
+#[tokio::test]
+async fn users_change_their_own_password_through_the_api() {
+    let app = TestApp::new().await;
+    let t = app.token("viewer").await;
+    let (status, v) = app
+        .api(
+            Method::PUT,
+            "/api/v1/me/password",
+            &t,
+            Some(json!({"current": "sai", "new_password": "một mật khẩu mới đủ dài"})),
+        )
+        .await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("current"))
+    );
+    let (status, v) = app
+        .api(
+            Method::PUT,
+            "/api/v1/me/password",
+            &t,
+            Some(json!({"current": PASSWORD, "new_password": "ngắn"})),
+        )
+        .await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("new_password"))
+    );
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            "/api/v1/me/password",
+            &t,
+            Some(json!({"current": PASSWORD, "new_password": "một mật khẩu mới đủ dài"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(app.try_login("viewer", PASSWORD).await.is_err());
+    assert!(
+        app.try_login("viewer", "một mật khẩu mới đủ dài")
+            .await
+            .is_ok()
+    );
+}

@@ -410,3 +410,43 @@ async fn agencies_and_population_import_pages() {
         "bad row reported by its line"
     );
 }
+
+#[tokio::test]
+async fn my_account_changes_its_password() {
+    let app = TestApp::new().await;
+    let s = app.login("viewer").await;
+    let (status, _, html) = app
+        .post_form(
+            &s,
+            "/account/password",
+            &[
+                ("current", "sai rồi"),
+                ("new_password", "một mật khẩu mới đủ dài"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("mật khẩu hiện tại không đúng"));
+    let (status, headers, _) = app
+        .post_form(
+            &s,
+            "/account/password",
+            &[
+                ("current", crate::support::PASSWORD),
+                ("new_password", "một mật khẩu mới đủ dài"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login");
+    assert_eq!(
+        app.page(&s, "/").await.0,
+        StatusCode::SEE_OTHER,
+        "every session ended"
+    );
+    assert!(
+        app.try_login("viewer", "một mật khẩu mới đủ dài")
+            .await
+            .is_ok()
+    );
+}
