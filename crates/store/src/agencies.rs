@@ -11,7 +11,7 @@ use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::text::sort_key;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
@@ -142,7 +142,7 @@ impl Store {
             .into());
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         let province = crate::province_of(&txn, area.as_str()).await?;
         let row = txn
             .query_one(
@@ -192,7 +192,7 @@ impl Store {
     ) -> Result<AgencyView, StoreError> {
         let view = self.agency(scope, agency_id).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         txn.execute(
             &Query::insert()
                 .into_table("agency_members")
@@ -239,7 +239,7 @@ impl Store {
             return Err(StoreError::NotFound("thành viên"));
         };
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         txn.execute(
             &Query::delete()
                 .from_table("agency_members")

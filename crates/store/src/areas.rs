@@ -9,7 +9,7 @@ use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::text::{search_key, sort_key};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 /// An area as read, with its latest population figure.
@@ -423,143 +423,147 @@ impl Store {
         let now = self.clock.now();
         let who = who.clone();
         let parent = parent.clone();
-        let id = self
-            .db
-            .transaction::<_, AreaId, StoreError>(|txn| {
-                Box::pin(async move {
-                    let duplicate = txn
-                        .query_one(
-                            &Query::select()
-                                .column("id")
-                                .from("areas")
-                                .and_where(Expr::col("parent_id").eq(parent.as_str()))
-                                .and_where(Expr::col("search_key").eq(search_key(&name)))
-                                .to_owned(),
-                        )
-                        .await?;
-                    if duplicate.is_some() {
-                        return Err(StoreError::Conflict(format!(
-                            "\"{name}\" đã có trong {}",
-                            parent_row.name
-                        )));
-                    }
-                    let seq = txn
-                        .query_one(
-                            &Query::insert()
-                                .into_table("settings")
-                                .columns(["key", "value"])
-                                .values_panic(["village_seq".into(), "1".into()])
-                                .on_conflict(
-                                    sea_orm::sea_query::OnConflict::column("key")
-                                        .value(
-                                            "value",
-                                            Expr::cust(
-                                                "CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)",
-                                            ),
-                                        )
-                                        .to_owned(),
+        let owned = self.write().await?;
+        let txn = &owned;
+        let id = {
+            let duplicate = txn
+                .query_one(
+                    &Query::select()
+                        .column("id")
+                        .from("areas")
+                        .and_where(Expr::col("parent_id").eq(parent.as_str()))
+                        .and_where(Expr::col("search_key").eq(search_key(&name)))
+                        .to_owned(),
+                )
+                .await?;
+            if duplicate.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "\"{name}\" đã có trong {}",
+                    parent_row.name
+                )));
+            }
+            let seq = txn
+                .query_one(
+                    &Query::insert()
+                        .into_table("settings")
+                        .columns(["key", "value"])
+                        .values_panic(["village_seq".into(), "1".into()])
+                        .on_conflict(
+                            sea_orm::sea_query::OnConflict::column("key")
+                                .value(
+                                    "value",
+                                    Expr::cust("CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)"),
                                 )
-                                .returning_col("value")
                                 .to_owned(),
                         )
-                        .await?
-                        .ok_or(StoreError::NotFound("bộ đếm"))?;
-                    let n: i64 = seq.try_get::<String>("", "value")?.parse().map_err(|_| {
-                        sea_orm::DbErr::Custom("village_seq is not a number".into())
-                    })?;
-                    let id = AreaId::entered(n);
-                    txn.execute(
-                        &Query::insert()
-                            .into_table("areas")
-                            .columns([
-                                "id",
-                                "structure",
-                                "level",
-                                "code",
-                                "name",
-                                "kind",
-                                "parent_id",
-                                "province_code",
-                                "search_key",
-                                "sort_key",
-                                "valid_from",
-                                "valid_to",
-                                "created_at",
-                                "created_by",
-                            ])
-                            .values_panic([
-                                id.as_str().into(),
-                                parent_row.structure.clone().into(),
-                                AreaLevel::Village.as_str().into(),
-                                Option::<String>::None.into(),
-                                name.clone().into(),
-                                kind.clone().into(),
-                                parent_row.id.clone().into(),
-                                parent_row.province_code.clone().into(),
-                                search_key(&name).into(),
-                                sort_key(&name).into(),
-                                parent_row.valid_from.into(),
-                                parent_row.valid_to.into(),
-                                now.into(),
-                                who.user_id.into(),
-                            ])
+                        .returning_col("value")
+                        .to_owned(),
+                )
+                .await?
+                .ok_or(StoreError::NotFound("bộ đếm"))?;
+            let n: i64 = seq
+                .try_get::<String>("", "value")?
+                .parse()
+                .map_err(|_| sea_orm::DbErr::Custom("village_seq is not a number".into()))?;
+            let id = AreaId::entered(n);
+            txn.execute(
+                &Query::insert()
+                    .into_table("areas")
+                    .columns([
+                        "id",
+                        "structure",
+                        "level",
+                        "code",
+                        "name",
+                        "kind",
+                        "parent_id",
+                        "province_code",
+                        "search_key",
+                        "sort_key",
+                        "valid_from",
+                        "valid_to",
+                        "created_at",
+                        "created_by",
+                    ])
+                    .values_panic([
+                        id.as_str().into(),
+                        parent_row.structure.clone().into(),
+                        AreaLevel::Village.as_str().into(),
+                        Option::<String>::None.into(),
+                        name.clone().into(),
+                        kind.clone().into(),
+                        parent_row.id.clone().into(),
+                        parent_row.province_code.clone().into(),
+                        search_key(&name).into(),
+                        sort_key(&name).into(),
+                        parent_row.valid_from.into(),
+                        parent_row.valid_to.into(),
+                        now.into(),
+                        who.user_id.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await
+            .map_err(|e| match e.sql_err() {
+                // Two requests racing with one name: the index decides.
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    StoreError::Conflict(format!("\"{name}\" đã có trong {}", parent_row.name))
+                }
+                _ => StoreError::Db(e),
+            })?;
+            txn.execute(
+                &Query::insert()
+                    .into_table("area_closure")
+                    .columns(["ancestor_id", "descendant_id", "depth", "via_mapping"])
+                    .select_from(
+                        Query::select()
+                            .column("ancestor_id")
+                            .expr(Expr::val(id.as_str()))
+                            .expr(Expr::col("depth").add(1))
+                            .column("via_mapping")
+                            .from("area_closure")
+                            .and_where(Expr::col("descendant_id").eq(parent.as_str()))
                             .to_owned(),
                     )
-                    .await?;
-                    txn.execute(
-                        &Query::insert()
-                            .into_table("area_closure")
-                            .columns(["ancestor_id", "descendant_id", "depth", "via_mapping"])
-                            .select_from(
-                                Query::select()
-                                    .column("ancestor_id")
-                                    .expr(Expr::val(id.as_str()))
-                                    .expr(Expr::col("depth").add(1))
-                                    .column("via_mapping")
-                                    .from("area_closure")
-                                    .and_where(Expr::col("descendant_id").eq(parent.as_str()))
-                                    .to_owned(),
-                            )
-                            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
-                            .to_owned(),
-                    )
-                    .await?;
-                    txn.execute(
-                        &Query::insert()
-                            .into_table("area_closure")
-                            .columns(["ancestor_id", "descendant_id", "depth", "via_mapping"])
-                            .values_panic([
-                                id.as_str().into(),
-                                id.as_str().into(),
-                                0.into(),
-                                false.into(),
-                            ])
-                            .to_owned(),
-                    )
-                    .await?;
-                    for term in terms(&name, None) {
-                        txn.execute(
-                            &Query::insert()
-                                .into_table("area_terms")
-                                .columns(["term", "area_id"])
-                                .values_panic([term.into(), id.as_str().into()])
-                                .to_owned(),
-                        )
-                        .await?;
-                    }
-                    audit::append(
-                        txn,
-                        &who,
-                        now,
-                        &AuditEvent::new(AuditAction::Create, "area", Some(id.to_string()))
-                            .in_area(id.as_str())
-                            .with_detail(format!("{kind} {name}")),
-                    )
-                    .await?;
-                    Ok(id)
-                })
-            })
+                    .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
+                    .to_owned(),
+            )
             .await?;
+            txn.execute(
+                &Query::insert()
+                    .into_table("area_closure")
+                    .columns(["ancestor_id", "descendant_id", "depth", "via_mapping"])
+                    .values_panic([
+                        id.as_str().into(),
+                        id.as_str().into(),
+                        0.into(),
+                        false.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+            for term in terms(&name, None) {
+                txn.execute(
+                    &Query::insert()
+                        .into_table("area_terms")
+                        .columns(["term", "area_id"])
+                        .values_panic([term.into(), id.as_str().into()])
+                        .to_owned(),
+                )
+                .await?;
+            }
+            audit::append(
+                txn,
+                &who,
+                now,
+                &AuditEvent::new(AuditAction::Create, "area", Some(id.to_string()))
+                    .in_area(id.as_str())
+                    .with_detail(format!("{kind} {name}")),
+            )
+            .await?;
+            id
+        };
+        owned.commit().await?;
         self.area(scope, &id).await
     }
 }

@@ -81,6 +81,20 @@ impl Store {
         &self.db
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
+    /// when a read inside the transaction would have to be upgraded; PostgreSQL ignores the mode.
+    pub(crate) async fn write(&self) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?)
+    }
+
     /// Applies every migration not yet applied.
     pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
         migrate::run(&self.db, self.clock.now()).await

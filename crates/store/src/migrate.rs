@@ -20,11 +20,27 @@ pub struct Migration {
     up: fn(DbBackend) -> Vec<Statement>,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "areas, users, sessions, tokens, audit, agencies, population",
-    up: m0001_foundation,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "areas, users, sessions, tokens, audit, agencies, population",
+        up: m0001_foundation,
+    },
+    Migration {
+        version: 2,
+        name: "one village of a name per ward",
+        up: m0002_unique_village_names,
+    },
+];
+
+/// Official lists do hold two wards of one name under one parent (22 pairs before 2025, 8
+/// after), so the rule holds for entered villages only: a partial index, same SQL on both engines.
+fn m0002_unique_village_names(b: DbBackend) -> Vec<Statement> {
+    vec![Statement::from_string(
+        b,
+        "CREATE UNIQUE INDEX areas_village_name ON areas (parent_id, search_key) WHERE level = 'village'",
+    )]
+}
 
 fn id(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)

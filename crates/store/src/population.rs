@@ -10,7 +10,7 @@ use chongdich_domain::population::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
@@ -84,7 +84,7 @@ impl Store {
             return Err(StoreError::NotFound("địa bàn"));
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         upsert(&txn, area.as_str(), figure, now, &who.username).await?;
         audit::append(
             &txn,
@@ -168,7 +168,7 @@ impl Store {
             });
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         for (id, row) in &good {
             upsert(&txn, id.as_str(), &row.figure, now, &who.username).await?;
         }

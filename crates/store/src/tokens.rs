@@ -7,7 +7,7 @@ use chongdich_domain::Invalid;
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 /// Every API token starts with this, so a leaked one is recognisable.
@@ -38,7 +38,7 @@ impl Store {
         }
         let plain = format!("{TOKEN_PREFIX}{}", random_token());
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         let row = txn
             .query_one(
                 &Query::insert()
@@ -106,7 +106,7 @@ impl Store {
         token_id: i64,
     ) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         let r = txn
             .execute(
                 &Query::update()

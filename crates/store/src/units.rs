@@ -13,7 +13,7 @@ use chongdich_domain::area::{AreaId, AreaLevel, Structure};
 use chongdich_domain::text::{search_key, sort_key};
 use chongdich_domain::units::{MappingRow, UnitRow};
 use sea_orm::sea_query::{Expr, OnConflict, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What an import did.
@@ -219,7 +219,7 @@ impl Store {
             .map(|(t, a)| vec![Expr::val(t), Expr::val(a)])
             .collect();
 
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         let areas = insert_rows(
             &txn,
             "areas",

@@ -14,7 +14,7 @@ use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::user::Username;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
@@ -193,7 +193,7 @@ impl Store {
             return Err(Invalid::field("username", "tên đăng nhập đã có người dùng").into());
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         let row = txn
             .query_one(
                 &Query::insert()
@@ -345,7 +345,7 @@ impl Store {
         self.changeable(scope, id).await?;
         check_grants_in_scope(self, scope, grants).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         txn.execute(
             &Query::update()
                 .table("users")
@@ -395,7 +395,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let id = view.user.id;
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         txn.execute(
             &Query::update()
                 .table("users")
@@ -437,7 +437,7 @@ impl Store {
             ));
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.write().await?;
         txn.execute(
             &Query::update()
                 .table("users")

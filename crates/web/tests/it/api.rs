@@ -1007,3 +1007,76 @@ async fn users_change_their_own_password_through_the_api() {
             .is_ok()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_are_neither_lost_nor_refused() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let villages = (0..30).map(|i| {
+        let t = t.clone();
+        let app = &app;
+        async move {
+            app.api(
+                Method::POST,
+                "/api/v1/areas/N03388/villages",
+                &t,
+                Some(json!({"name": format!("Tổ dân phố số {i}")})),
+            )
+            .await
+            .0
+        }
+    });
+    let populations = (0..30).map(|i| {
+        let t = t.clone();
+        let app = &app;
+        async move {
+            app.api(
+                Method::PUT,
+                "/api/v1/areas/N03388/population",
+                &t,
+                Some(json!({"population": 10_000 + i, "year": 1990 + i, "source": "Báo cáo xã"})),
+            )
+            .await
+            .0
+        }
+    });
+    let (v, p) = tokio::join!(
+        futures_util::future::join_all(villages),
+        futures_util::future::join_all(populations)
+    );
+    assert!(v.iter().all(|s| *s == StatusCode::CREATED), "{v:?}");
+    assert!(p.iter().all(|s| *s == StatusCode::OK), "{p:?}");
+    let (_, children) = app.get("/api/v1/areas/N03388/children?limit=100", &t).await;
+    assert_eq!(children["total"], 30);
+    let (_, figures) = app.get("/api/v1/areas/N03388/population", &t).await;
+    assert_eq!(figures.as_array().unwrap().len(), 30);
+    let (_, log) = app.get("/api/v1/audit?area_id=N03388&limit=200", &t).await;
+    assert_eq!(log["total"], 60, "every write has its audit entry");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_racing_requests_with_one_village_name_make_one_village() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    for round in 0..5 {
+        let name = format!("Bản Đua {round}");
+        let post = || {
+            app.api(
+                Method::POST,
+                "/api/v1/areas/N03408/villages",
+                &t,
+                Some(json!({ "name": name })),
+            )
+        };
+        let (a, b) = tokio::join!(post(), post());
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::CONFLICT],
+            "round {round}"
+        );
+    }
+    let (_, children) = app.get("/api/v1/areas/N03408/children", &t).await;
+    assert_eq!(children["total"], 5);
+}
