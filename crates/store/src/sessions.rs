@@ -3,7 +3,7 @@
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use sha2::{Digest, Sha256};
 
@@ -129,37 +129,46 @@ fn principal(rows: Vec<PrincipalRow>) -> Result<Option<Principal>, StoreError> {
 /// An API token's last use is recorded at most once a minute: no write per request.
 const LAST_USED_EVERY_SECONDS: i64 = 60;
 
+/// The enabled account behind a credential row (`s` a session, `t` a token) with its grants,
+/// one row per grant. `csrf` and `last_used` are the credential's columns (or NULL).
+fn principal_query(
+    table: &'static str,
+    alias: &'static str,
+    csrf: &'static str,
+    last_used: &'static str,
+) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::cust(format!("{alias}.user_id")), "user_id")
+        .expr_as(Expr::cust("u.username"), "username")
+        .expr_as(Expr::cust("u.display_name"), "display_name")
+        .expr_as(Expr::cust(csrf), "csrf_token")
+        .expr_as(Expr::cust(last_used), "last_used_at")
+        .expr_as(Expr::cust("g.role"), "role")
+        .expr_as(Expr::cust("g.area_id"), "area_id")
+        .from_as(table, alias)
+        .join_as(
+            JoinType::InnerJoin,
+            "users",
+            "u",
+            Expr::cust(format!("u.id = {alias}.user_id")),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "role_grants",
+            "g",
+            Expr::cust("g.user_id = u.id"),
+        )
+        .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
+        .order_by((Alias::new("g"), Alias::new("id")), Order::Asc)
+        .to_owned()
+}
+
 impl Store {
     /// The enabled account behind a live session cookie, with its grants.
     pub async fn session_principal(&self, token: &str) -> Result<Option<Principal>, StoreError> {
-        let stmt = Query::select()
-            .expr_as(Expr::cust("s.user_id"), "user_id")
-            .expr_as(Expr::cust("u.username"), "username")
-            .expr_as(Expr::cust("u.display_name"), "display_name")
-            .expr_as(Expr::cust("s.csrf_token"), "csrf_token")
-            .expr_as(Expr::cust("s.expires_at"), "last_used_at")
-            .expr_as(Expr::cust("g.role"), "role")
-            .expr_as(Expr::cust("g.area_id"), "area_id")
-            .from_as("sessions", "s")
-            .join_as(
-                sea_orm::sea_query::JoinType::InnerJoin,
-                "users",
-                "u",
-                Expr::cust("u.id = s.user_id"),
-            )
-            .join_as(
-                sea_orm::sea_query::JoinType::LeftJoin,
-                "role_grants",
-                "g",
-                Expr::cust("g.user_id = u.id"),
-            )
+        let stmt = principal_query("sessions", "s", "s.csrf_token", "s.expires_at")
             .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(hash_token(token)))
             .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(self.clock.now()))
-            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
-            .order_by(
-                (Alias::new("g"), Alias::new("id")),
-                sea_orm::sea_query::Order::Asc,
-            )
             .to_owned();
         let rows = PrincipalRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
@@ -173,34 +182,9 @@ impl Store {
             return Ok(None);
         }
         let hash = hash_token(plain);
-        let stmt = Query::select()
-            .expr_as(Expr::cust("t.user_id"), "user_id")
-            .expr_as(Expr::cust("u.username"), "username")
-            .expr_as(Expr::cust("u.display_name"), "display_name")
-            .expr_as(Expr::cust("NULL"), "csrf_token")
-            .expr_as(Expr::cust("t.last_used_at"), "last_used_at")
-            .expr_as(Expr::cust("g.role"), "role")
-            .expr_as(Expr::cust("g.area_id"), "area_id")
-            .from_as("api_tokens", "t")
-            .join_as(
-                sea_orm::sea_query::JoinType::InnerJoin,
-                "users",
-                "u",
-                Expr::cust("u.id = t.user_id"),
-            )
-            .join_as(
-                sea_orm::sea_query::JoinType::LeftJoin,
-                "role_grants",
-                "g",
-                Expr::cust("g.user_id = u.id"),
-            )
+        let stmt = principal_query("api_tokens", "t", "NULL", "t.last_used_at")
             .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(hash.clone()))
             .and_where(Expr::cust("t.revoked_at IS NULL"))
-            .and_where(Expr::col((Alias::new("u"), Alias::new("disabled"))).eq(false))
-            .order_by(
-                (Alias::new("g"), Alias::new("id")),
-                sea_orm::sea_query::Order::Asc,
-            )
             .to_owned();
         let rows = PrincipalRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
