@@ -44,9 +44,21 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let mut legacy = parse_population_csv(PROVINCES_2019)?;
     legacy.rows.retain(|r| r.code.as_str() == PROVINCE);
     let districts = parse_population_csv(DISTRICTS_2019)?;
-    legacy.rows.extend(districts.rows.into_iter().filter(|r| {
-        r.code.as_str().starts_with('1') && r.code.as_str().len() == 3 && r.code.as_str() <= "112"
-    }));
+    // The file holds Lạng Sơn's districts too: keep those whose parent is Lai Châu.
+    let lai_chau_district = |code: &str| {
+        units.legacy.iter().any(|u| {
+            u.code.as_str() == code
+                && u.parent_code
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() == PROVINCE)
+        })
+    };
+    legacy.rows.extend(
+        districts
+            .rows
+            .into_iter()
+            .filter(|r| lai_chau_district(r.code.as_str())),
+    );
     let mut current = legacy.clone();
     current.rows.retain(|r| r.code.as_str() == PROVINCE);
     for r in &mut current.rows {

@@ -6,5 +6,6 @@
 mod access;
 mod api;
 mod browser;
+mod demo;
 mod pages;
 mod support;

@@ -1,0 +1,95 @@
+//! The demo deployment a newcomer sees on first start.
+
+use chongdich_domain::access::{Role, Scope};
+use chongdich_domain::area::AreaId;
+use chongdich_domain::clock::{SharedClock, SystemClock};
+use chongdich_store::testing::TestDb;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn the_demo_is_lai_chau_with_one_account_per_role_and_loads_once() {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let db = TestDb::new(clock).await.unwrap();
+    let store = &db.store;
+    let accounts = chongdich_web::demo::load(store).await.unwrap();
+    let mut roles: Vec<Role> = accounts.iter().map(|a| a.role).collect();
+    roles.sort();
+    assert_eq!(roles, Role::ALL.to_vec(), "one account per role");
+    let mut passwords: Vec<&str> = accounts.iter().map(|a| a.password.as_str()).collect();
+    passwords.sort();
+    passwords.dedup();
+    assert_eq!(passwords.len(), 8, "every password different");
+    for a in &accounts {
+        let creds = store.credentials(&a.username).await.unwrap().unwrap();
+        assert!(
+            chongdich_web::auth::password::verify(&a.password, &creds.password_hash),
+            "{}",
+            a.username
+        );
+        assert!(!chongdich_web::auth::password::verify(
+            "",
+            &creds.password_hash
+        ));
+    }
+
+    let everywhere = Scope::everywhere();
+    let l12 = store
+        .area(&everywhere, &AreaId::parse("L12").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (l12.name.as_str(), l12.population, l12.population_year),
+        ("Tỉnh Lai Châu", Some(460_196), Some(2019))
+    );
+    let n12 = store
+        .area(&everywhere, &AreaId::parse("N12").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(n12.population, Some(460_196));
+    assert!(
+        n12.population_source
+            .unwrap()
+            .contains("không đổi sau 01/07/2025")
+    );
+    let districts = store
+        .children(&everywhere, &AreaId::parse("L12").unwrap(), 50, 0)
+        .await
+        .unwrap();
+    assert_eq!(districts.total, 8);
+    // The census gives five of the eight districts separately; the other three stay unknown.
+    assert_eq!(
+        districts
+            .items
+            .iter()
+            .filter(|d| d.population.is_some())
+            .count(),
+        5
+    );
+    let wards = store
+        .children(&everywhere, &AreaId::parse("N12").unwrap(), 100, 0)
+        .await
+        .unwrap();
+    assert_eq!(wards.total, 38);
+    assert!(
+        store
+            .area(&everywhere, &AreaId::parse("N20").unwrap())
+            .await
+            .is_err(),
+        "only Lai Châu"
+    );
+
+    let agencies = store.agencies(&everywhere, None, 50, 0).await.unwrap();
+    assert_eq!(agencies.total, 6);
+    let committee = agencies
+        .items
+        .iter()
+        .find(|a| a.kind == "steering_committee")
+        .unwrap();
+    assert_eq!(committee.member_count, 5);
+
+    assert!(
+        chongdich_web::demo::load(store).await.unwrap().is_empty(),
+        "a second start loads nothing"
+    );
+    assert_eq!(store.user_count().await.unwrap(), 8);
+}
