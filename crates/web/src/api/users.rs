@@ -44,8 +44,13 @@ fn rename(mut e: chongdich_domain::Invalid, field: &str) -> chongdich_domain::In
     e
 }
 
-pub(crate) fn hash(p: &str) -> Result<String, ApiError> {
-    password::hash(p).map_err(ApiError::internal)
+/// Hashes off the async workers: Argon2 takes tens of milliseconds by design.
+pub(crate) async fn hash(p: &str) -> Result<String, ApiError> {
+    let p = p.to_owned();
+    tokio::task::spawn_blocking(move || password::hash(&p))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 /// The signed-in user and their roles.
@@ -129,7 +134,7 @@ pub async fn create(
             NewUser {
                 username,
                 display_name,
-                password_hash: hash(&body.password)?,
+                password_hash: hash(&body.password).await?,
                 grants,
             },
         )
@@ -204,7 +209,7 @@ pub async fn set_password(
             &u.scope(Permission::ManageUsers),
             &u.who(),
             id,
-            &hash(&body.password)?,
+            &hash(&body.password).await?,
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -279,7 +284,7 @@ pub(crate) async fn change_own(
     }
     check_password("new_password", new_password)?;
     s.store
-        .set_own_password(&u.who(), u.user_id, &hash(new_password)?)
+        .set_own_password(&u.who(), u.user_id, &hash(new_password).await?)
         .await?;
     Ok(())
 }

@@ -285,7 +285,7 @@ pub async fn create(
     let grants = parse_grants(&mut c, &f.grants());
     let result = match (c.finish(), username, display_name) {
         (Ok(()), Some(username), Some(display_name)) => {
-            let password_hash = hash(&f.password)?;
+            let password_hash = hash(&f.password).await?;
             s.store
                 .create_user(
                     &u.scope(Permission::ManageUsers),
@@ -415,7 +415,7 @@ pub async fn reset_password(
     let scope = u.scope(Permission::ManageUsers);
     match check_password("password", &sub.form.password) {
         Ok(()) => {
-            let h = hash(&sub.form.password)?;
+            let h = hash(&sub.form.password).await?;
             s.store
                 .set_password(&scope, &u.who(), id, &h)
                 .await
