@@ -96,8 +96,11 @@ impl Store {
     }
 
     /// Applies every migration not yet applied.
+    /// Applies every migration not yet applied, then the data backfills that follow them.
     pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        migrate::run(&self.db, self.clock.now()).await
+        let applied = migrate::run(&self.db, self.clock.now()).await?;
+        self.backfill_user_search_keys().await?;
+        Ok(applied)
     }
 
     /// Whether the database answers.

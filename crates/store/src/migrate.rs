@@ -31,7 +31,25 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "one village of a name per ward",
         up: m0002_unique_village_names,
     },
+    Migration {
+        version: 3,
+        name: "accounts searchable without diacritics",
+        up: m0003_user_search_key,
+    },
 ];
+
+/// The key is filled by `Store::migrate` for accounts that existed before (a Rust function,
+/// since removing diacritics is not portable SQL).
+fn m0003_user_search_key(b: DbBackend) -> Vec<Statement> {
+    vec![
+        b.build(
+            &Table::alter()
+                .table("users")
+                .add_column(ColumnDef::new("search_key").text().not_null().default(""))
+                .to_owned(),
+        ),
+    ]
+}
 
 /// Official lists do hold two wards of one name under one parent (22 pairs before 2025, 8
 /// after), so the rule holds for entered villages only: a partial index, same SQL on both engines.

@@ -11,6 +11,7 @@ use chongdich_domain::Invalid;
 use chongdich_domain::access::{Grant, Role, Scope};
 use chongdich_domain::area::AreaId;
 use chongdich_domain::audit::{AuditAction, AuditEvent};
+use chongdich_domain::text::search_key;
 use chongdich_domain::user::Username;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
@@ -72,6 +73,11 @@ fn user_select() -> SelectStatement {
         ])
         .from("users")
         .to_owned()
+}
+
+/// What a search for an account looks in: its username and name, without diacritics.
+fn user_key(username: &str, display_name: &str) -> String {
+    search_key(&format!("{username} {display_name}"))
 }
 
 /// Accounts with at least one grant inside the scope.
@@ -205,6 +211,7 @@ impl Store {
                         "disabled",
                         "created_at",
                         "updated_at",
+                        "search_key",
                     ])
                     .values_panic([
                         new.username.as_str().into(),
@@ -213,6 +220,7 @@ impl Store {
                         false.into(),
                         now.into(),
                         now.into(),
+                        user_key(new.username.as_str(), &new.display_name).into(),
                     ])
                     .returning_col("id")
                     .to_owned(),
@@ -282,13 +290,10 @@ impl Store {
         offset: u64,
     ) -> Result<Page<UserView>, StoreError> {
         let mut base = user_select().and_where(visible(scope)).to_owned();
-        if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
-            let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-            base.cond_where(
-                Expr::col("username")
-                    .like(like.as_str())
-                    .or(Expr::expr(Expr::cust("LOWER(display_name)")).like(like.as_str())),
-            );
+        // Diacritics and case ignored: "hoa", "HOÀ" and "Hoà" find Nguyễn Thị Hoà.
+        let key = query.map(search_key).unwrap_or_default();
+        if !key.is_empty() {
+            base.and_where(Expr::col("search_key").like(format!("%{key}%")));
         }
         let total = crate::count_of(&self.db, &base).await?;
         let stmt = base
@@ -342,7 +347,7 @@ impl Store {
         display_name: &str,
         grants: &[Grant],
     ) -> Result<UserView, StoreError> {
-        self.changeable(scope, id).await?;
+        let view = self.changeable(scope, id).await?;
         check_grants_in_scope(self, scope, grants).await?;
         let now = self.clock.now();
         let txn = self.write().await?;
@@ -350,6 +355,7 @@ impl Store {
             &Query::update()
                 .table("users")
                 .value("display_name", display_name)
+                .value("search_key", user_key(&view.user.username, display_name))
                 .value("updated_at", now)
                 .and_where(Expr::col("id").eq(id))
                 .to_owned(),
@@ -518,5 +524,39 @@ impl Store {
     /// The grants of an account with the names of their areas.
     pub async fn grant_rows(&self, user_id: i64) -> Result<Vec<GrantRow>, StoreError> {
         grants_of(&self.db, &[user_id]).await
+    }
+}
+
+impl Store {
+    /// Fills the search key of accounts created before it existed (migration 3). Idempotent:
+    /// a no-op once every account has one.
+    pub(crate) async fn backfill_user_search_keys(&self) -> Result<u64, StoreError> {
+        let rows = self
+            .db
+            .query_all(
+                &Query::select()
+                    .columns(["id", "username", "display_name"])
+                    .from("users")
+                    .and_where(Expr::col("search_key").eq(""))
+                    .to_owned(),
+            )
+            .await?;
+        let mut n = 0;
+        for r in rows {
+            let id: i64 = r.try_get("", "id")?;
+            let username: String = r.try_get("", "username")?;
+            let display_name: String = r.try_get("", "display_name")?;
+            self.db
+                .execute(
+                    &Query::update()
+                        .table("users")
+                        .value("search_key", user_key(&username, &display_name))
+                        .and_where(Expr::col("id").eq(id))
+                        .to_owned(),
+                )
+                .await?;
+            n += 1;
+        }
+        Ok(n)
     }
 }
