@@ -179,6 +179,10 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
 
 /// Finds the user behind a bearer token or a session cookie.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Authed>, ApiError> {
+    // Already found by an outer layer (idempotency) for this same request.
+    if let Some(a) = parts.extensions.get::<Authed>() {
+        return Ok(Some(a.clone()));
+    }
     let ip = client_ip(parts);
     let bearer = parts
         .headers

@@ -96,6 +96,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
     };
+    // The handler reuses this instead of authenticating the request a second time.
+    let mut parts = parts;
+    parts.extensions.insert(user.clone());
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
     hasher.update(b" ");

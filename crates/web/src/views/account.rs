@@ -1,6 +1,6 @@
 //! The signed-in user's own page: their roles, password and API tokens.
 
-use super::{FormErrors, Layout, Notice, Submitted, render_status, see_other, vn_datetime};
+use super::{Empty, FormErrors, Layout, Notice, Submitted, render_status, see_other, vn_datetime};
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
@@ -189,9 +189,6 @@ pub async fn create_token(
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
 
 pub async fn revoke_token(
     State(s): State<AppState>,

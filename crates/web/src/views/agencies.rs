@@ -1,7 +1,7 @@
 //! Agencies and Steering Committees attached to areas, with their members.
 
 use super::areas::Pager;
-use super::{FormErrors, Layout, Notice, Submitted, render_status, see_other};
+use super::{Empty, FormErrors, Layout, Notice, Submitted, render_status, see_other};
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
@@ -303,9 +303,6 @@ pub async fn add_member(
         }
     }
 }
-
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
 
 pub async fn remove_member(
     State(s): State<AppState>,

@@ -1,6 +1,6 @@
 //! Sign-in, sign-out and the home page (the user's areas with their sub-areas).
 
-use super::{Layout, Notice, Submitted, render, render_status, see_other};
+use super::{Empty, Layout, Notice, Submitted, render, render_status, see_other};
 use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, password};
 use crate::error::{PageError, operation_id};
@@ -271,9 +271,6 @@ pub async fn login(
         }
     }
 }
-
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
 
 pub async fn logout(
     State(s): State<AppState>,

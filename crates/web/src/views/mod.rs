@@ -181,6 +181,10 @@ pub struct Submitted<T> {
     pub form: T,
 }
 
+/// A form with no field of its own but the CSRF token (sign out, disable, revoke …).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
 #[derive(Deserialize)]
 struct CsrfOnly {
     #[serde(default)]

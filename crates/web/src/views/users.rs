@@ -2,7 +2,9 @@
 
 use super::agencies::{AreaOption, area_options};
 use super::areas::Pager;
-use super::{FormErrors, Layout, Notice, Submitted, render, render_status, see_other, vn_datetime};
+use super::{
+    Empty, FormErrors, Layout, Notice, Submitted, render, render_status, see_other, vn_datetime,
+};
 use crate::AppState;
 use crate::api::types::GrantInput;
 use crate::api::users::{hash, parse_grants};
@@ -441,9 +443,6 @@ pub async fn reset_password(
         }
     }
 }
-
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
 
 async fn set_disabled(
     s: &AppState,
