@@ -79,6 +79,37 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Synthetic data for demos, training and benchmarks.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate a synthetic dataset (people, outbreaks, cases, contacts, tests, F-levels) into
+    /// the wards of loaded provinces. Deterministic from the seed; adds to what is there.
+    Generate {
+        /// The seed: the same seed gives the same dataset.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The provinces people live in (GSO codes, comma separated, e.g. 12,20), or `all`
+        /// (every province loaded). Their units must be loaded (`units import`).
+        #[arg(long, default_value = "all")]
+        province: String,
+        /// How many people.
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+        /// How many confirmed cases, spread over outbreaks of varied size (at most a quarter
+        /// of the people).
+        #[arg(long, default_value_t = 5_000)]
+        cases: u64,
+        /// The dataset's "today" (YYYY-MM-DD): every date is on or before it, the units in
+        /// force then are used, and the F-levels are those of that day (default: today).
+        #[arg(long)]
+        today: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -318,6 +349,62 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&url, system, command).await,
+        Command::Demo {
+            command:
+                DemoCommand::Generate {
+                    seed,
+                    province,
+                    people,
+                    cases,
+                    today,
+                },
+        } => {
+            let today = match today {
+                Some(t) => config::parse_today(&t)?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let provinces = match config::parse_provinces(&province)? {
+                config::Provinces::All => None,
+                config::Provinces::Some(codes) => Some(codes),
+            };
+            let store = open(&url, system).await?;
+            let opts = chongdich_web::demo::GenerateOptions {
+                seed,
+                provinces,
+                people,
+                cases,
+                today,
+                chunk: 20_000,
+            };
+            let mut last = Instant::now();
+            let report = chongdich_web::demo::generate(&store, &opts, |r| {
+                if last.elapsed().as_secs_f64() >= 2.0 {
+                    last = Instant::now();
+                    eprintln!(
+                        "  {:>9} người, {:>8} ca bệnh, {:>9} tiếp xúc, {:>9} mẫu — {:.0} dòng/giây",
+                        r.people,
+                        r.cases,
+                        r.exposures,
+                        r.samples,
+                        r.rows() as f64 / r.seconds.max(0.001)
+                    );
+                }
+            })
+            .await?;
+            println!(
+                "Đã tạo dữ liệu mô phỏng (seed {seed}, ngày {}): {} — {} dòng trong {:.1} giây ({:.0} dòng/giây).",
+                today.format("%d/%m/%Y"),
+                report.summary(),
+                report.rows(),
+                report.seconds,
+                report.rows() as f64 / report.seconds.max(0.001)
+            );
+            if let Some(id) = report.big_outbreak_id {
+                println!("Ổ dịch 1.000 ca: #{id}.");
+            }
+            store.close().await?;
+            Ok(())
+        }
         Command::Audit {
             command:
                 AuditCommand::Export {

@@ -38,6 +38,10 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit log.
     ViewAudit,
+    /// Register and edit people, cases, contacts, samples and outbreaks.
+    EditSurveillance,
+    /// Edit diseases and their rule sets (administrators only).
+    ManageRules,
 }
 
 impl Role {
@@ -95,7 +99,7 @@ impl Role {
                 matches!(p, ViewAreas | EditAreas | ManageAgencies | ViewPersons)
             }
             Role::HealthOfficer | Role::CommuneHealthWorker => {
-                matches!(p, ViewAreas | EditAreas | ViewPersons)
+                matches!(p, ViewAreas | EditAreas | ViewPersons | EditSurveillance)
             }
             Role::CheckpointOfficer | Role::QuarantineManager | Role::VaccinationSite => {
                 matches!(p, ViewAreas | ViewPersons)

@@ -18,10 +18,11 @@ pub enum AuditAction {
     Login,
     LoginFailed,
     Logout,
+    Merge,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::View,
         AuditAction::Create,
         AuditAction::Update,
@@ -34,6 +35,7 @@ impl AuditAction {
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
+        AuditAction::Merge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +52,7 @@ impl AuditAction {
             AuditAction::Login => "login",
             AuditAction::LoginFailed => "login_failed",
             AuditAction::Logout => "logout",
+            AuditAction::Merge => "merge",
         }
     }
 
@@ -71,6 +74,7 @@ impl AuditAction {
             AuditAction::Login => "Đăng nhập",
             AuditAction::LoginFailed => "Đăng nhập thất bại",
             AuditAction::Logout => "Đăng xuất",
+            AuditAction::Merge => "Gộp hồ sơ",
         }
     }
 }

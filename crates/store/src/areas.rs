@@ -580,3 +580,46 @@ mod tests {
         );
     }
 }
+
+/// A ward or village offered in a picker: its id and "Ward — District".
+#[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
+pub struct PlaceOption {
+    pub id: String,
+    pub label: String,
+}
+
+impl Store {
+    /// Wards and villages within the scope in the structure in force on `on`, in Vietnamese
+    /// order of district then ward, at most `limit` (pickers of a province fit; a national
+    /// scope falls back to typing the id).
+    pub async fn place_options(
+        &self,
+        scope: &Scope,
+        on: NaiveDate,
+        limit: u64,
+    ) -> Result<Vec<PlaceOption>, StoreError> {
+        let structure = chongdich_domain::area::Structure::in_force_on(on);
+        let stmt = Query::select()
+            .expr_as(Expr::cust("a.id"), "id")
+            .expr_as(
+                Expr::cust("a.name || ' — ' || COALESCE(p.name, '')"),
+                "label",
+            )
+            .from_as("areas", "a")
+            .join_as(JoinType::LeftJoin, "areas", "p", Expr::cust("p.id = a.parent_id"))
+            .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).is_in(["ward", "village"]))
+            .and_where(
+                Expr::col((Alias::new("a"), Alias::new("structure")))
+                    .eq(structure.as_str())
+                    .or(Expr::col((Alias::new("a"), Alias::new("structure"))).is_null()),
+            )
+            .and_where(area_in_scope((Alias::new("a"), Alias::new("id")), scope))
+            .order_by((Alias::new("p"), Alias::new("sort_key")), Order::Asc)
+            .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        Ok(PlaceOption::find_by_statement(self.db.get_database_backend().build(&stmt))
+            .all(&self.db)
+            .await?)
+    }
+}

@@ -12,10 +12,17 @@
 pub mod agencies;
 pub mod areas;
 pub mod audit;
+pub mod bulk;
+pub mod cases;
+pub mod contacts;
+pub mod diseases;
 pub mod error;
 pub mod idempotency;
 pub mod migrate;
+pub mod outbreaks;
+pub mod persons;
 pub mod population;
+pub mod samples;
 mod scope;
 pub mod sessions;
 pub mod settings;
@@ -100,6 +107,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let applied = migrate::run(&self.db, self.clock.now()).await?;
         self.backfill_user_search_keys().await?;
+        self.seed_diseases().await?;
         Ok(applied)
     }
 
@@ -129,6 +137,18 @@ pub(crate) async fn count_of<C: sea_orm::ConnectionTrait>(
         Some(r) => r.try_get::<i64>("", "n")?,
         None => 0,
     })
+}
+
+/// How many rows a query returns, counting at most `cap + 1` (a total above `cap` is shown as
+/// "more than"). Counting millions of rows exactly is what makes peers' lists slow.
+pub(crate) async fn count_capped<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    stmt: &sea_orm::sea_query::SelectStatement,
+    cap: u64,
+) -> Result<i64, StoreError> {
+    let mut limited = stmt.clone();
+    limited.clear_order_by().limit(cap + 1);
+    count_of(db, &limited).await
 }
 
 /// The province code of an area (None for the country or an unknown id).

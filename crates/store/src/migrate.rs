@@ -36,7 +36,265 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts searchable without diacritics",
         up: m0003_user_search_key,
     },
+    Migration {
+        version: 4,
+        name: "surveillance: diseases, rule sets, people, cases, contacts, outbreaks, tests",
+        up: m0004_surveillance,
+    },
 ];
+
+fn date(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).date().not_null().to_owned()
+}
+
+fn date_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).date().null().to_owned()
+}
+
+fn int_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().null().to_owned()
+}
+
+fn flag(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).boolean().not_null().to_owned()
+}
+
+fn index(name: &str, table: &'static str, cols: &[&'static str]) -> sea_orm::sea_query::IndexCreateStatement {
+    let mut i = Index::create().name(name).table(table).to_owned();
+    for c in cols {
+        i.col(*c);
+    }
+    i
+}
+
+/// Large tables (people, cases, exposures, samples) carry `province_code` so the schema can be
+/// sharded by province; every row also names its area for scoping.
+fn m0004_surveillance(b: DbBackend) -> Vec<Statement> {
+    let tables: Vec<TableCreateStatement> = vec![
+        Table::create()
+            .table("diseases")
+            .col(id("id"))
+            .col(key(b, "code", false).unique_key())
+            .col(text("name"))
+            .col(text_null("icd10"))
+            .col(ts("created_at"))
+            .to_owned(),
+        Table::create()
+            .table("rule_sets")
+            .col(id("id"))
+            .col(big("disease_id"))
+            .col(ColumnDef::new("version").integer().not_null())
+            .col(text("name"))
+            .col(text("source"))
+            .col(date("valid_from"))
+            .col(date_null("valid_to"))
+            .col(text("params"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("rule_sets", "disease_id"), ("diseases", "id")))
+            .to_owned(),
+        Table::create()
+            .table("persons")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(text("street"))
+            .col(text("full_name"))
+            .col(key(b, "search_key", false))
+            .col(key(b, "given_key", false))
+            .col(key(b, "sort_key", false))
+            .col(text_null("id_kind"))
+            .col(key(b, "id_number", true))
+            .col(date_null("birth_date"))
+            .col(int_null("birth_year"))
+            .col(text_null("sex"))
+            .col(key(b, "phone", true))
+            .col(text("nationality"))
+            .col(text("occupation"))
+            .col(text("workplace"))
+            .col(key(b, "dedup_key", true))
+            .col(big_null("merged_into"))
+            .col(ts("created_at"))
+            .col(ts("updated_at"))
+            .foreign_key(&mut fk(("persons", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("person_merges")
+            .col(id("id"))
+            .col(big("kept_id"))
+            .col(big("merged_id"))
+            .col(text("snapshot"))
+            .col(ts("at"))
+            .col(text("by_user"))
+            .to_owned(),
+        Table::create()
+            .table("outbreaks")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(big("disease_id"))
+            .col(key(b, "area_id", false))
+            .col(text("name"))
+            .col(key(b, "search_key", false))
+            .col(text("place"))
+            .col(text("setting"))
+            .col(date("started_on"))
+            .col(date_null("ended_on"))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(("outbreaks", "area_id"), ("areas", "id")))
+            .foreign_key(&mut fk(("outbreaks", "disease_id"), ("diseases", "id")))
+            .to_owned(),
+        Table::create()
+            .table("outbreak_zones")
+            .col(id("id"))
+            .col(big("outbreak_id"))
+            .col(key(b, "area_id", false))
+            .col(text("kind"))
+            .col(text("description"))
+            .col(date("starts_on"))
+            .col(date_null("ends_on"))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(("outbreak_zones", "outbreak_id"), ("outbreaks", "id")))
+            .to_owned(),
+        Table::create()
+            .table("cases")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(big("person_id"))
+            .col(big("disease_id"))
+            .col(key(b, "case_code", true))
+            .col(text("classification"))
+            .col(date_null("onset_date"))
+            .col(date_null("sample_date"))
+            .col(date_null("confirmed_date"))
+            .col(date_null("isolated_on"))
+            .col(date("curve_date"))
+            .col(text("found_in"))
+            .col(flag("source_known"))
+            .col(text("setting"))
+            .col(text("treatment_place"))
+            .col(text("outcome"))
+            .col(date_null("outcome_date"))
+            .col(flag("illegal_entry"))
+            .col(big_null("outbreak_id"))
+            .col(text("notes"))
+            .col(ts("created_at"))
+            .col(ts("updated_at"))
+            .foreign_key(&mut fk(("cases", "person_id"), ("persons", "id")))
+            .foreign_key(&mut fk(("cases", "disease_id"), ("diseases", "id")))
+            .foreign_key(&mut fk(("cases", "outbreak_id"), ("outbreaks", "id")))
+            .to_owned(),
+        Table::create()
+            .table("case_events")
+            .col(id("id"))
+            .col(big("case_id"))
+            .col(ts("at"))
+            .col(date("on_date"))
+            .col(text_null("from_class"))
+            .col(text("to_class"))
+            .col(text("reason"))
+            .col(text("by_user"))
+            .foreign_key(&mut fk(("case_events", "case_id"), ("cases", "id")))
+            .to_owned(),
+        Table::create()
+            .table("exposures")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(big("disease_id"))
+            .col(big("source_person_id"))
+            .col(big("exposed_person_id"))
+            .col(date("first_date"))
+            .col(date("last_date"))
+            .col(text("setting"))
+            .col(text("proximity"))
+            .col(int_null("duration_minutes"))
+            .col(text("certainty"))
+            .col(text("notes"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("exposures", "source_person_id"), ("persons", "id")))
+            .foreign_key(&mut fk(("exposures", "exposed_person_id"), ("persons", "id")))
+            .foreign_key(&mut fk(("exposures", "disease_id"), ("diseases", "id")))
+            .to_owned(),
+        Table::create()
+            .table("person_flevels")
+            .col(big("person_id"))
+            .col(big("disease_id"))
+            .col(ColumnDef::new("level").integer().not_null())
+            .col(big("via_person_id"))
+            .col(big("root_person_id"))
+            .col(big("exposure_id"))
+            .col(date("exposed_on"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(ts("updated_at"))
+            .primary_key(Index::create().col("person_id").col("disease_id"))
+            .to_owned(),
+        Table::create()
+            .table("labs")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(text("name"))
+            .col(ColumnDef::new("capacity_per_day").integer().not_null())
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(("labs", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("samples")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(big("person_id"))
+            .col(big_null("case_id"))
+            .col(big("disease_id"))
+            .col(text("kind"))
+            .col(text("reason"))
+            .col(int_null("pool_size"))
+            .col(text_null("pool_code"))
+            .col(date("taken_on"))
+            .col(big_null("lab_id"))
+            .col(text("symptoms"))
+            .col(text("result"))
+            .col(date_null("result_on"))
+            .col(ColumnDef::new("ct").double().null())
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("samples", "person_id"), ("persons", "id")))
+            .foreign_key(&mut fk(("samples", "lab_id"), ("labs", "id")))
+            .to_owned(),
+    ];
+    let indexes = [
+        index("rule_sets_version", "rule_sets", &["disease_id", "version"]).unique().to_owned(),
+        index("persons_id_number", "persons", &["id_number"]),
+        index("persons_phone", "persons", &["phone"]),
+        index("persons_search", "persons", &["search_key"]),
+        index("persons_given", "persons", &["given_key"]),
+        index("persons_dedup", "persons", &["dedup_key"]),
+        index("persons_area", "persons", &["area_id", "sort_key"]),
+        index("cases_person", "cases", &["person_id"]),
+        index("cases_outbreak", "cases", &["outbreak_id"]),
+        index("cases_area", "cases", &["area_id"]),
+        index("cases_curve", "cases", &["disease_id", "curve_date"]),
+        index("cases_code", "cases", &["case_code"]),
+        index("case_events_case", "case_events", &["case_id"]),
+        index("exposures_source", "exposures", &["source_person_id"]),
+        index("exposures_exposed", "exposures", &["exposed_person_id"]),
+        index("flevels_level", "person_flevels", &["disease_id", "level"]),
+        index("flevels_via", "person_flevels", &["via_person_id"]),
+        index("flevels_root", "person_flevels", &["root_person_id"]),
+        index("flevels_area", "person_flevels", &["area_id"]),
+        index("outbreaks_area", "outbreaks", &["area_id"]),
+        index("zones_outbreak", "outbreak_zones", &["outbreak_id"]),
+        index("samples_person", "samples", &["person_id"]),
+        index("samples_lab", "samples", &["lab_id", "taken_on"]),
+        index("samples_area", "samples", &["area_id", "taken_on"]),
+        index("person_merges_kept", "person_merges", &["kept_id"]),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    out
+}
 
 /// The key is filled by `Store::migrate` for accounts that existed before (a Rust function,
 /// since removing diacritics is not portable SQL).

@@ -1,6 +1,13 @@
 //! The demo deployment loaded on first start: the province of Lai Châu with its real districts
 //! and communes in both structures, its population figures with their sources, a few agencies
-//! (named by office, not by person), and one account per role with a random password.
+//! (named by office, not by person), one account per role with a random password, and the
+//! story of May–June 2021 ([`chongdich_synth::story`]: returnees from Bắc Giang, the Than Uyên
+//! and Phong Thổ outbreaks) on a synthetic population of a few thousand people, seen best with
+//! `serve --today 2021-06-24`.
+//!
+//! [`generate`] loads a synthetic dataset of any size into any deployment
+//! (`chongdich demo generate`, the benchmarks): the generator runs on its own thread and hands
+//! batches to the store's bulk loader.
 
 use crate::auth::password;
 use chongdich_domain::access::{Grant, Role, Scope};
@@ -8,9 +15,21 @@ use chongdich_domain::agency::{AgencyKind, MemberInput};
 use chongdich_domain::area::{AreaId, Structure};
 use chongdich_domain::population::{ImportMode, parse_population_csv};
 use chongdich_domain::user::Username;
+use chongdich_domain::Invalid;
 use chongdich_store::audit::Who;
+use chongdich_store::bulk::{
+    BulkData, CaseEventRecord, CaseRecord, ExposureRecord, FlevelRecord, GenerationArea,
+    LabRecord, NextIds, OutbreakRecord, PersonFields, PersonRecord, SampleRecord, ZoneRecord,
+};
 use chongdich_store::users::NewUser;
 use chongdich_store::{Store, StoreError};
+use chongdich_synth::story;
+use chongdich_synth::world::{
+    self, FirstIds, Place, ProvinceSpec, WardSpec, World, WorldSpec,
+};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::time::Instant;
 
 /// Lai Châu's GSO code (unchanged by the 2025 reform).
 pub const PROVINCE: &str = "12";
@@ -218,6 +237,525 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
             password: pw,
         });
     }
+    load_story(store).await?;
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
+}
+
+/// The seed and size of the demo's population.
+const STORY_SEED: u64 = 20_210_624;
+const STORY_PEOPLE: u64 = 3_000;
+
+/// The story of May–June 2021 in Lai Châu (legacy structure), on a population of
+/// [`STORY_PEOPLE`] people. Deterministic: the same records on every machine.
+pub async fn load_story(store: &Store) -> Result<GenerateReport, StoreError> {
+    let started = Instant::now();
+    let today = story::today();
+    let areas = store
+        .generation_areas(Some(&[PROVINCE.to_owned()]), today)
+        .await?;
+    let (provinces, wards) = world_parts(&areas);
+    let next = store.bulk_first_ids().await?;
+    let rules = store.disease_by_code("covid19").await?;
+    let world = World::new(WorldSpec {
+        seed: STORY_SEED,
+        people: STORY_PEOPLE,
+        cases: 0,
+        today,
+        now: store.clock().now(),
+        provinces,
+        wards,
+        first: first_ids(next),
+        rules: rules.rule_sets.clone(),
+        chunk: 5_000,
+    })
+    .map_err(|e| Invalid::field("demo", e.to_string()))?;
+    let told = story::lai_chau_2021(&world).map_err(|e| Invalid::field("demo", e.to_string()))?;
+    let mapper = Mapper {
+        disease_id: rules.disease.id,
+        now: store.clock().now(),
+    };
+    let mut report = GenerateReport::default();
+    for chunk in world.people() {
+        let data = BulkData {
+            persons: chunk.into_iter().map(person_record).collect(),
+            ..BulkData::default()
+        };
+        report.add(&data);
+        store.bulk_insert(&data).await?;
+    }
+    let mut data = mapper.batch(told.batch);
+    data.labs = told.labs.into_iter().map(|l| mapper.lab(l)).collect();
+    data.flevels = told.flevels.into_iter().map(|f| mapper.flevel(f)).collect();
+    report.add(&data);
+    store.bulk_insert(&data).await?;
+    report.seconds = started.elapsed().as_secs_f64();
+    store
+        .bulk_finish(
+            &Who::console(),
+            Some("L12"),
+            &format!(
+                "Dữ liệu mẫu Lai Châu 05–06/2021 (mô phỏng, seed {STORY_SEED}): {}",
+                report.summary()
+            ),
+        )
+        .await?;
+    Ok(report)
+}
+
+/// What to generate with [`generate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateOptions {
+    pub seed: u64,
+    /// GSO codes of the provinces whose wards people live in; `None`: every loaded province.
+    pub provinces: Option<Vec<String>>,
+    pub people: u64,
+    pub cases: u64,
+    /// The dataset's "today" (the units in force then are used; F-levels are as of it).
+    pub today: NaiveDate,
+    /// People per batch (cases per batch are a quarter of it).
+    pub chunk: usize,
+}
+
+/// What a generation loaded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenerateReport {
+    pub people: u64,
+    pub labs: u64,
+    pub outbreaks: u64,
+    pub zones: u64,
+    pub cases: u64,
+    pub case_events: u64,
+    pub exposures: u64,
+    pub samples: u64,
+    pub flevels: u64,
+    /// The outbreak of exactly 1,000 cases (datasets of 10,000 cases or more).
+    pub big_outbreak_id: Option<i64>,
+    pub seconds: f64,
+}
+
+impl GenerateReport {
+    fn add(&mut self, d: &BulkData) {
+        let n = |v: usize| v as u64;
+        self.people += n(d.persons.len());
+        self.labs += n(d.labs.len());
+        self.outbreaks += n(d.outbreaks.len());
+        self.zones += n(d.zones.len());
+        self.cases += n(d.cases.len());
+        self.case_events += n(d.events.len());
+        self.exposures += n(d.exposures.len());
+        self.samples += n(d.samples.len());
+        self.flevels += n(d.flevels.len());
+    }
+
+    /// Every row loaded.
+    pub fn rows(&self) -> u64 {
+        self.people
+            + self.labs
+            + self.outbreaks
+            + self.zones
+            + self.cases
+            + self.case_events
+            + self.exposures
+            + self.samples
+            + self.flevels
+    }
+
+    /// The counts, in Vietnamese.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} người, {} ca bệnh, {} ổ dịch, {} vùng phong tỏa/cách ly, {} tiếp xúc, {} mẫu xét nghiệm, {} phòng xét nghiệm, {} người F1–F5",
+            self.people,
+            self.cases,
+            self.outbreaks,
+            self.zones,
+            self.exposures,
+            self.samples,
+            self.labs,
+            self.flevels
+        )
+    }
+}
+
+/// Generates a dataset into the store: people in the wards in force on `today` of the chosen
+/// provinces (which must be loaded), then outbreaks with their cases, contacts and tests, then
+/// the F-levels. `progress` is called after every batch with the counts so far. One audit entry
+/// is written at the end.
+pub async fn generate(
+    store: &Store,
+    opts: &GenerateOptions,
+    mut progress: impl FnMut(&GenerateReport),
+) -> Result<GenerateReport, StoreError> {
+    let started = Instant::now();
+    let areas = store
+        .generation_areas(opts.provinces.as_deref(), opts.today)
+        .await?;
+    let (provinces, wards) = world_parts(&areas);
+    if wards.is_empty() {
+        return Err(Invalid::field(
+            "province",
+            "chưa có đơn vị hành chính nào của tỉnh này còn hiệu lực vào ngày đã chọn (chạy `chongdich units import --province …` trước)",
+        )
+        .into());
+    }
+    let next = store.bulk_first_ids().await?;
+    let rules = store.disease_by_code("covid19").await?;
+    let world = World::new(WorldSpec {
+        seed: opts.seed,
+        people: opts.people,
+        cases: opts.cases,
+        today: opts.today,
+        now: store.clock().now(),
+        provinces: provinces.clone(),
+        wards,
+        first: first_ids(next),
+        rules: rules.rule_sets.clone(),
+        chunk: opts.chunk,
+    })
+    .map_err(|e| Invalid::field("people", e.to_string()))?;
+    let mapper = Mapper {
+        disease_id: rules.disease.id,
+        now: store.clock().now(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkData>(2);
+    let producer = tokio::task::spawn_blocking(move || {
+        for chunk in world.people() {
+            let data = BulkData {
+                persons: chunk.into_iter().map(person_record).collect(),
+                ..BulkData::default()
+            };
+            if tx.blocking_send(data).is_err() {
+                return;
+            }
+        }
+        let labs = BulkData {
+            labs: world.labs().into_iter().map(|l| mapper.lab(l)).collect(),
+            ..BulkData::default()
+        };
+        if tx.blocking_send(labs).is_err() {
+            return;
+        }
+        let mut epidemic = world.epidemic();
+        for batch in epidemic.by_ref() {
+            if tx.blocking_send(mapper.batch(batch)).is_err() {
+                return;
+            }
+        }
+        let levels = epidemic.flevels();
+        for chunk in levels.chunks(50_000) {
+            let data = BulkData {
+                flevels: chunk.iter().cloned().map(|f| mapper.flevel(f)).collect(),
+                ..BulkData::default()
+            };
+            if tx.blocking_send(data).is_err() {
+                return;
+            }
+        }
+    });
+    let mut report = GenerateReport {
+        big_outbreak_id: (opts.cases >= 10_000).then_some(next.outbreak),
+        ..GenerateReport::default()
+    };
+    while let Some(data) = rx.recv().await {
+        store.bulk_insert(&data).await?;
+        report.add(&data);
+        report.seconds = started.elapsed().as_secs_f64();
+        progress(&report);
+    }
+    producer
+        .await
+        .map_err(|e| StoreError::Internal(format!("the generator stopped: {e}")))?;
+    let area = match (opts.provinces.as_deref(), provinces.as_slice()) {
+        (Some([_]), [p]) => Some(p.area_id.clone()),
+        _ => None,
+    };
+    store
+        .bulk_finish(
+            &Who::console(),
+            area.as_deref(),
+            &format!(
+                "chongdich demo generate --seed {} --people {} --cases {} --today {}: {}",
+                opts.seed,
+                opts.people,
+                opts.cases,
+                opts.today,
+                report.summary()
+            ),
+        )
+        .await?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn first_ids(n: NextIds) -> FirstIds {
+    FirstIds {
+        person: n.person,
+        outbreak: n.outbreak,
+        zone: n.zone,
+        case: n.case,
+        case_event: n.case_event,
+        exposure: n.exposure,
+        sample: n.sample,
+        lab: n.lab,
+    }
+}
+
+/// The provinces and wards of the generator from the areas in force. A ward weighs its own
+/// population when known, else an equal share of its district's (or province's), a phường or
+/// thị trấn twice a xã's.
+fn world_parts(areas: &[GenerationArea]) -> (Vec<ProvinceSpec>, Vec<WardSpec>) {
+    let by_id: HashMap<&str, &GenerationArea> = areas.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut wards_under: HashMap<&str, u64> = HashMap::new();
+    for a in areas.iter().filter(|a| a.level == "ward") {
+        if let Some(p) = &a.parent_id {
+            *wards_under.entry(p.as_str()).or_default() += 1;
+            if let Some(gp) = by_id.get(p.as_str()).and_then(|d| d.parent_id.as_deref())
+                && by_id.get(gp).is_some_and(|g| g.level == "province")
+            {
+                *wards_under.entry(gp).or_default() += 1;
+            }
+        }
+    }
+    let share = |id: &str| -> Option<u64> {
+        let a = by_id.get(id)?;
+        let pop = u64::try_from(a.population?).ok()?;
+        Some(pop / wards_under.get(id).copied().unwrap_or(1).max(1))
+    };
+    let mut wards = Vec::new();
+    let mut district_weight: HashMap<&str, u64> = HashMap::new();
+    for a in areas.iter().filter(|a| a.level == "ward") {
+        let urban = matches!(a.kind.as_str(), "Phường" | "Thị trấn");
+        let parent = a.parent_id.as_deref().unwrap_or("");
+        let grandparent = by_id
+            .get(parent)
+            .and_then(|p| p.parent_id.as_deref())
+            .unwrap_or("");
+        let weight = match a.population.and_then(|p| u64::try_from(p).ok()) {
+            Some(p) => p,
+            None => share(parent)
+                .or_else(|| share(grandparent))
+                .unwrap_or(5_000)
+                .saturating_mul(if urban { 2 } else { 1 }),
+        }
+        .max(1);
+        *district_weight.entry(parent).or_default() += weight;
+        let Some(province_code) = a.province_code.clone() else {
+            continue;
+        };
+        wards.push(WardSpec {
+            area_id: a.id.clone(),
+            name: a.name.clone(),
+            province_code,
+            urban,
+            weight,
+        });
+    }
+    let mut provinces = Vec::new();
+    for p in areas.iter().filter(|a| a.level == "province") {
+        let mut sites: Vec<(&GenerationArea, u64)> = areas
+            .iter()
+            .filter(|d| d.level == "district" && d.parent_id.as_deref() == Some(p.id.as_str()))
+            .map(|d| (d, district_weight.get(d.id.as_str()).copied().unwrap_or(0)))
+            .collect();
+        if sites.is_empty() {
+            sites = wards
+                .iter()
+                .filter(|w| by_id.get(w.area_id.as_str()).and_then(|a| a.parent_id.as_deref()) == Some(p.id.as_str()))
+                .filter_map(|w| by_id.get(w.area_id.as_str()).map(|a| (*a, w.weight)))
+                .collect();
+        }
+        sites.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+        provinces.push(ProvinceSpec {
+            code: p.province_code.clone().or(p.code.clone()).unwrap_or_default(),
+            area_id: p.id.clone(),
+            name: p.name.clone(),
+            lab_sites: sites
+                .into_iter()
+                .take(2)
+                .map(|(a, _)| Place {
+                    area_id: a.id.clone(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+        });
+    }
+    (provinces, wards)
+}
+
+fn person_record(p: world::Person) -> PersonRecord {
+    PersonRecord::new(PersonFields {
+        id: p.id,
+        province_code: Some(p.province_code),
+        area_id: p.area_id,
+        street: p.street,
+        full_name: p.full_name,
+        id_kind: p.cccd.as_ref().map(|_| "cccd"),
+        id_number: p.cccd,
+        birth_date: Some(p.birth_date),
+        birth_year: Some(p.birth_date.year()),
+        sex: Some(p.sex),
+        phone: p.phone,
+        nationality: "VN".into(),
+        occupation: p.occupation,
+        workplace: p.workplace,
+        created_at: p.created_at,
+    })
+}
+
+/// Generated records to the store's rows.
+#[derive(Debug, Clone, Copy)]
+struct Mapper {
+    disease_id: i64,
+    now: DateTime<Utc>,
+}
+
+const BY: &str = "synthetic";
+
+impl Mapper {
+    fn lab(&self, l: world::Lab) -> LabRecord {
+        LabRecord {
+            id: l.id,
+            province_code: Some(l.province_code),
+            area_id: l.area_id,
+            name: l.name,
+            capacity_per_day: l.capacity_per_day,
+            created_at: self.now,
+        }
+    }
+
+    fn flevel(&self, f: world::Flevel) -> FlevelRecord {
+        FlevelRecord {
+            person_id: f.person_id,
+            disease_id: self.disease_id,
+            level: f.level,
+            via_person_id: f.via_person_id,
+            root_person_id: f.root_person_id,
+            exposure_id: f.exposure_id,
+            exposed_on: f.exposed_on,
+            province_code: Some(f.province_code),
+            area_id: f.area_id,
+            updated_at: self.now,
+        }
+    }
+
+    fn batch(&self, b: world::Batch) -> BulkData {
+        let disease_id = self.disease_id;
+        BulkData {
+            outbreaks: b
+                .outbreaks
+                .into_iter()
+                .map(|o| OutbreakRecord {
+                    id: o.id,
+                    province_code: Some(o.province_code),
+                    disease_id,
+                    area_id: o.area_id,
+                    name: o.name,
+                    place: o.place,
+                    setting: o.setting,
+                    started_on: o.started_on,
+                    ended_on: o.ended_on,
+                    created_at: o.created_at,
+                })
+                .collect(),
+            zones: b
+                .zones
+                .into_iter()
+                .map(|z| ZoneRecord {
+                    id: z.id,
+                    outbreak_id: z.outbreak_id,
+                    area_id: z.area_id,
+                    kind: z.kind,
+                    description: z.description,
+                    starts_on: z.starts_on,
+                    ends_on: z.ends_on,
+                    created_at: z.created_at,
+                })
+                .collect(),
+            cases: b
+                .cases
+                .into_iter()
+                .map(|c| CaseRecord {
+                    id: c.id,
+                    province_code: Some(c.province_code),
+                    area_id: c.area_id,
+                    person_id: c.person_id,
+                    disease_id,
+                    case_code: Some(c.case_code),
+                    classification: c.classification,
+                    onset_date: c.onset,
+                    sample_date: c.sample,
+                    confirmed_date: c.confirmed,
+                    isolated_on: c.isolated,
+                    curve_date: c.curve_date,
+                    found_in: c.found_in,
+                    source_known: c.source_known,
+                    setting: c.setting,
+                    treatment_place: c.treatment_place,
+                    outcome: c.outcome,
+                    outcome_date: c.outcome_date,
+                    illegal_entry: c.illegal_entry,
+                    outbreak_id: c.outbreak_id,
+                    notes: c.notes,
+                    created_at: c.created_at,
+                })
+                .collect(),
+            events: b
+                .events
+                .into_iter()
+                .map(|e| CaseEventRecord {
+                    id: e.id,
+                    case_id: e.case_id,
+                    at: e.at,
+                    on_date: e.on_date,
+                    from_class: e.from,
+                    to_class: e.to,
+                    reason: e.reason,
+                    by_user: BY.into(),
+                })
+                .collect(),
+            exposures: b
+                .exposures
+                .into_iter()
+                .map(|e| ExposureRecord {
+                    id: e.id,
+                    province_code: Some(e.province_code),
+                    disease_id,
+                    source_person_id: e.source_person_id,
+                    exposed_person_id: e.exposed_person_id,
+                    first_date: e.first_date,
+                    last_date: e.last_date,
+                    setting: e.setting,
+                    proximity: e.proximity,
+                    duration_minutes: e.duration_minutes,
+                    certainty: e.certainty,
+                    notes: e.notes,
+                    created_at: e.created_at,
+                    created_by: BY.into(),
+                })
+                .collect(),
+            samples: b
+                .samples
+                .into_iter()
+                .map(|s| SampleRecord {
+                    id: s.id,
+                    province_code: Some(s.province_code),
+                    area_id: s.area_id,
+                    person_id: s.person_id,
+                    case_id: s.case_id,
+                    disease_id,
+                    kind: s.kind,
+                    reason: s.reason,
+                    taken_on: s.taken_on,
+                    lab_id: s.lab_id,
+                    symptoms: s.symptoms,
+                    result: s.result,
+                    result_on: s.result_on,
+                    ct: s.ct,
+                    created_at: s.created_at,
+                    created_by: BY.into(),
+                })
+                .collect(),
+            ..BulkData::default()
+        }
+    }
 }

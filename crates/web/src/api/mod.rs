@@ -4,6 +4,11 @@
 pub mod agencies;
 pub mod areas;
 pub mod audit;
+pub mod cases;
+pub mod diseases;
+pub mod outbreaks;
+pub mod persons;
+pub mod tests;
 pub mod tokens;
 pub mod types;
 pub mod users;
@@ -34,7 +39,12 @@ use utoipa_axum::routes;
         (name = "agencies", description = "Cơ quan, Ban Chỉ đạo"),
         (name = "users", description = "Tài khoản và phân quyền"),
         (name = "tokens", description = "Mã truy cập API"),
-        (name = "audit", description = "Nhật ký truy cập")
+        (name = "audit", description = "Nhật ký truy cập"),
+        (name = "persons", description = "Người: hồ sơ, trùng lặp, gộp, tiếp xúc, F-level"),
+        (name = "cases", description = "Ca bệnh (F0, nghi ngờ), phân loại, chuỗi lây, xuất Excel"),
+        (name = "outbreaks", description = "Ổ dịch, vùng phong tỏa, đường cong dịch"),
+        (name = "tests", description = "Xét nghiệm: phòng xét nghiệm, mẫu, kết quả"),
+        (name = "diseases", description = "Bệnh và bộ quy tắc theo phiên bản")
     )
 )]
 struct ApiDoc;
@@ -82,6 +92,29 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
+        .routes(routes!(persons::list, persons::create))
+        .routes(routes!(persons::get_one, persons::update))
+        .routes(routes!(persons::merge))
+        .routes(routes!(persons::contacts, persons::add_contact))
+        .routes(routes!(tests::create_sample))
+        .routes(routes!(cases::list, cases::create))
+        .routes(routes!(cases::export))
+        .routes(routes!(cases::get_one))
+        .routes(routes!(cases::classify))
+        .routes(routes!(cases::outcome))
+        .routes(routes!(cases::set_outbreak))
+        .routes(routes!(cases::chain))
+        .routes(routes!(outbreaks::list, outbreaks::create))
+        .routes(routes!(outbreaks::get_one))
+        .routes(routes!(outbreaks::add_zone))
+        .routes(routes!(outbreaks::end))
+        .routes(routes!(tests::labs, tests::create_lab))
+        .routes(routes!(tests::load))
+        .routes(routes!(tests::samples))
+        .routes(routes!(tests::set_result))
+        .routes(routes!(diseases::list, diseases::create))
+        .routes(routes!(diseases::get_one))
+        .routes(routes!(diseases::add_rule_set))
         .split_for_parts()
 }
 

@@ -5,8 +5,14 @@ pub mod account;
 pub mod agencies;
 pub mod areas;
 pub mod audit;
+pub mod cases;
+pub mod diseases;
 pub mod docs;
 pub mod home;
+pub mod labels;
+pub mod outbreaks;
+pub mod persons;
+pub mod tests;
 pub mod users;
 
 use crate::AppState;
@@ -47,6 +53,8 @@ pub struct NavUser {
     pub can_audit: bool,
     pub can_edit_areas: bool,
     pub can_agencies: bool,
+    pub can_persons: bool,
+    pub can_rules: bool,
 }
 
 impl Layout {
@@ -70,6 +78,8 @@ impl Layout {
                 can_audit: u.can(Permission::ViewAudit),
                 can_edit_areas: u.can(Permission::EditAreas),
                 can_agencies: u.can(Permission::ManageAgencies),
+                can_persons: u.can(Permission::ViewPersons),
+                can_rules: u.can(Permission::ManageRules),
             }),
             active,
             notice: None,
@@ -104,6 +114,15 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "population" => "Đã cập nhật dân số.",
         "member" => "Đã thêm thành viên.",
         "member_removed" => "Đã xoá thành viên.",
+        "contact" => "Đã thêm người tiếp xúc; F-level đã được tính lại.",
+        "classified" => "Đã đổi phân loại; F-level của người tiếp xúc đã được tính lại.",
+        "merged" => "Đã gộp hồ sơ.",
+        "sample" => "Đã ghi nhận mẫu xét nghiệm.",
+        "result" => "Đã ghi kết quả xét nghiệm.",
+        "confirmed_by_test" => "Kết quả dương tính đã khẳng định ca bệnh (theo bộ quy tắc đang áp dụng).",
+        "zone" => "Đã thêm vùng phong tỏa / cách ly.",
+        "ended" => "Đã kết thúc ổ dịch.",
+        "rules" => "Đã thêm phiên bản quy tắc mới.",
         _ => return None,
     })
 }
@@ -296,12 +315,17 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .merge(persons::routes())
+        .merge(cases::routes())
+        .merge(outbreaks::routes())
+        .merge(tests::routes())
+        .merge(diseases::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
 }
 
 #[cfg(test)]
-mod tests {
+mod unit_tests {
     use super::*;
 
     #[test]

@@ -9,3 +9,4 @@ mod browser;
 mod demo;
 mod pages;
 mod support;
+mod surveillance;
