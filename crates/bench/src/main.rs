@@ -7,6 +7,9 @@
 //! 2. Area search over every ward's name, diacritics removed. Target: p99 < 5 ms.
 //! 3. The real server binary (demo province), its idle resident memory. Target: < 60 MB.
 //! 4. 50 concurrent signed-in users loading pages over 127.0.0.1. Target: p99 < 20 ms.
+//!
+//! `chongdich-bench surveillance --database-url URL --people N --cases M`: the surveillance
+//! benchmarks on a generated dataset (see [`surveillance`]).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +27,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod surveillance;
 
 const USERS: usize = 50;
 const REQUESTS_PER_USER: usize = 200;
@@ -43,6 +48,15 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("surveillance") => return surveillance::run(&args[1..]).await,
+        Some("export-child") => return surveillance::export_child(&args[1..]).await,
+        Some(other) => {
+            bail!("unknown benchmark {other} (none: the foundation benchmarks; surveillance)")
+        }
+        None => {}
+    }
     let clock: SharedClock = Arc::new(SystemClock);
     println!(
         "# chongdich benchmarks ({} cores)",

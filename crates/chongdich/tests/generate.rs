@@ -81,7 +81,10 @@ async fn demo_generate_loads_a_consistent_dataset_and_says_what_it_did() {
         .await
         .unwrap();
     assert_eq!(cases.total, 200);
-    let outbreaks = store.outbreaks(&everywhere, None, false, 100, 0).await.unwrap();
+    let outbreaks = store
+        .outbreaks(&everywhere, None, false, 100, 0)
+        .await
+        .unwrap();
     assert!(outbreaks.total >= 1);
     let audit = store
         .audit_entries(
@@ -142,5 +145,11 @@ async fn demo_generate_loads_a_consistent_dataset_and_says_what_it_did() {
         .iter()
         .filter_map(|p| p.id_number.clone())
         .collect();
-    assert!(second.items.iter().filter_map(|p| p.id_number.as_ref()).all(|n| !numbers.contains(n)));
+    assert!(
+        second
+            .items
+            .iter()
+            .filter_map(|p| p.id_number.as_ref())
+            .all(|n| !numbers.contains(n))
+    );
 }

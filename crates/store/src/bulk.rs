@@ -715,7 +715,10 @@ fn csv_pieces<R: Row>(rows: &[R]) -> Vec<String> {
         }
         buf.push('\n');
         if buf.len() >= PIECE {
-            out.push(std::mem::replace(&mut buf, String::with_capacity(PIECE + 4096)));
+            out.push(std::mem::replace(
+                &mut buf,
+                String::with_capacity(PIECE + 4096),
+            ));
         }
     }
     if !buf.is_empty() {
@@ -901,9 +904,10 @@ impl Store {
                 "population",
             )
             .from_as("areas", "a")
-            .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).is_in([
-                "province", "district", "ward",
-            ]))
+            .and_where(
+                Expr::col((Alias::new("a"), Alias::new("level")))
+                    .is_in(["province", "district", "ward"]),
+            )
             .and_where(
                 Expr::col((Alias::new("a"), Alias::new("valid_from")))
                     .is_null()
@@ -918,8 +922,7 @@ impl Store {
             .to_owned();
         if let Some(p) = provinces {
             q.and_where(
-                Expr::col((Alias::new("a"), Alias::new("province_code")))
-                    .is_in(p.iter().cloned()),
+                Expr::col((Alias::new("a"), Alias::new("province_code"))).is_in(p.iter().cloned()),
             );
         }
         Ok(
@@ -974,13 +977,19 @@ mod tests {
         let db = TestDb::new(clock).await.unwrap();
         let store = &db.store;
         let units = crate::units::embedded().unwrap();
-        store.import_units(&units.data(), Some(&["12"])).await.unwrap();
+        store
+            .import_units(&units.data(), Some(&["12"]))
+            .await
+            .unwrap();
         let areas = store
             .generation_areas(Some(&["12".to_owned()]), day(2021, 6, 24))
             .await
             .unwrap();
         assert!(areas.iter().any(|a| a.id == "L03595" && a.level == "ward"));
-        assert!(areas.iter().all(|a| a.id.starts_with('L')), "legacy units in 2021");
+        assert!(
+            areas.iter().all(|a| a.id.starts_with('L')),
+            "legacy units in 2021"
+        );
         let disease = store.disease_by_code("covid19").await.unwrap().disease.id;
         let first = store.bulk_first_ids().await.unwrap();
         assert_eq!(first.person, 1);
@@ -1125,7 +1134,10 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(found.total, 3, "found by given name first, as the app's keys");
+        assert_eq!(
+            found.total, 3,
+            "found by given name first, as the app's keys"
+        );
         let c = store.case_row(&everywhere, 20).await.unwrap();
         assert_eq!(c.full_name, "Lò Thị Hằng");
         assert_eq!(c.outbreak_id, Some(5));

@@ -169,6 +169,7 @@ pub(crate) fn apply_filter(stmt: &mut SelectStatement, scope: &Scope, f: &CaseFi
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn add_event<C: ConnectionTrait>(
     txn: &C,
     case_id: i64,

@@ -74,7 +74,7 @@ pub fn given_key(key: &str) -> String {
 /// The result of asking to create a person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Created {
-    New(PersonRow),
+    New(Box<PersonRow>),
     /// Records that may be the same person; nothing was written.
     Candidates(Vec<PersonRow>),
 }
@@ -269,7 +269,7 @@ impl Store {
         let txn = self.write().await?;
         let id = insert_person(&txn, who, now, input).await?;
         txn.commit().await?;
-        Ok(Created::New(self.person_row(scope, id).await?))
+        Ok(Created::New(Box::new(self.person_row(scope, id).await?)))
     }
 
     /// Refuses an area outside the scope, naming the field.

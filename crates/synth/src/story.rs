@@ -198,7 +198,8 @@ impl<'w> Script<'w> {
         } else {
             (TestResult::Negative, Some(result_on))
         };
-        let ct = positive.then(|| 18.0 + f64::from(u32::try_from(self.rng.below(120)).unwrap_or(0)) / 10.0);
+        let ct = positive
+            .then(|| 18.0 + f64::from(u32::try_from(self.rng.below(120)).unwrap_or(0)) / 10.0);
         self.batch.samples.push(Sample {
             id: self.ids.sample,
             province_code,
@@ -255,7 +256,14 @@ impl<'w> Script<'w> {
         self.ids.exposure += 1;
     }
 
-    fn outbreak(&mut self, area: &str, name: &str, place: &str, setting: Setting, started: NaiveDate) -> i64 {
+    fn outbreak(
+        &mut self,
+        area: &str,
+        name: &str,
+        place: &str,
+        setting: Setting,
+        started: NaiveDate,
+    ) -> i64 {
         let id = self.ids.outbreak;
         self.ids.outbreak += 1;
         self.batch.outbreaks.push(Outbreak {
@@ -272,7 +280,14 @@ impl<'w> Script<'w> {
         id
     }
 
-    fn zone(&mut self, outbreak: i64, area: &str, kind: ZoneKind, description: &str, starts: NaiveDate) {
+    fn zone(
+        &mut self,
+        outbreak: i64,
+        area: &str,
+        kind: ZoneKind,
+        description: &str,
+        starts: NaiveDate,
+    ) {
         self.batch.zones.push(Zone {
             id: self.ids.zone,
             outbreak_id: outbreak,
@@ -406,7 +421,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for &p in b1.iter().skip(1) {
-        s.expose(r1.1, p, b1_day, b1_day, Setting::Transport, "đi cùng xe khách từ Bắc Giang");
+        s.expose(
+            r1.1,
+            p,
+            b1_day,
+            b1_day,
+            Setting::Transport,
+            "đi cùng xe khách từ Bắc Giang",
+        );
     }
     let (b2_day, b2) = buses[r2.0].clone();
     s.case(
@@ -428,7 +450,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for &p in b2.iter().skip(1) {
-        s.expose(r2.1, p, b2_day - d(1), b2_day, Setting::Transport, "đi cùng xe khách từ Bắc Giang");
+        s.expose(
+            r2.1,
+            p,
+            b2_day - d(1),
+            b2_day,
+            Setting::Transport,
+            "đi cùng xe khách từ Bắc Giang",
+        );
     }
     let (b3_day, b3) = buses[r3.0].clone();
     let r3_sample = b3_day + d(6);
@@ -451,7 +480,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for &p in b3.iter().skip(1).take(3) {
-        s.expose(r3.1, p, b3_day, r3_sample, Setting::Other, "cùng phòng cách ly tập trung");
+        s.expose(
+            r3.1,
+            p,
+            b3_day,
+            r3_sample,
+            Setting::Other,
+            "cùng phòng cách ly tập trung",
+        );
     }
     let (b4_day, b4) = buses[r4.0].clone();
     let r4_onset = b4_day + d(3);
@@ -474,7 +510,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for &p in b4.iter().skip(1).take(2) {
-        s.expose(r4.1, p, b4_day, r4_onset, Setting::Other, "cùng phòng cách ly tập trung");
+        s.expose(
+            r4.1,
+            p,
+            b4_day,
+            r4_onset,
+            Setting::Other,
+            "cùng phòng cách ly tập trung",
+        );
     }
 
     // Than Uyên: the central market of the thị trấn.
@@ -521,7 +564,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
     let a_family = s.family(a);
     for &m in &a_family {
         s.used.insert(m);
-        s.expose(a, m, date(6, 9), date(6, 13), Setting::Household, "sống cùng nhà");
+        s.expose(
+            a,
+            m,
+            date(6, 9),
+            date(6, 13),
+            Setting::Household,
+            "sống cùng nhà",
+        );
     }
     let mut market: Vec<u64> = Vec::new();
     for (area, n) in [(TT_THAN_UYEN, 8), (MUONG_THAN, 3), (MUONG_CANG, 3)] {
@@ -554,15 +604,39 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
             },
         );
         for &m in a_family.iter().skip(1) {
-            s.sample(m, SampleReason::Contact, date(6, 14), false, ttyt_tu, None, "");
-            s.sample(m, SampleReason::Quarantine, date(6, 20), false, ttyt_tu, None, "");
+            s.sample(
+                m,
+                SampleReason::Contact,
+                date(6, 14),
+                false,
+                ttyt_tu,
+                None,
+                "",
+            );
+            s.sample(
+                m,
+                SampleReason::Quarantine,
+                date(6, 20),
+                false,
+                ttyt_tu,
+                None,
+                "",
+            );
         }
     }
     // A customer found in quarantine (C), another in the community (D).
     let (c, dd) = (market[8], market[1]);
     for &p in &market {
         if p != c && p != dd {
-            s.sample(p, SampleReason::Contact, date(6, 14), false, ttyt_tu, None, "");
+            s.sample(
+                p,
+                SampleReason::Contact,
+                date(6, 14),
+                false,
+                ttyt_tu,
+                None,
+                "",
+            );
         }
     }
     s.case(
@@ -584,7 +658,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for m in s.family(c) {
-        s.expose(c, m, date(6, 12), date(6, 14), Setting::Household, "sống cùng nhà");
+        s.expose(
+            c,
+            m,
+            date(6, 12),
+            date(6, 14),
+            Setting::Household,
+            "sống cùng nhà",
+        );
     }
     s.case(
         dd,
@@ -605,22 +686,71 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for m in s.family(dd) {
-        s.expose(dd, m, date(6, 12), date(6, 16), Setting::Household, "sống cùng nhà");
-        s.sample(m, SampleReason::Contact, date(6, 17), false, ttyt_tu, None, "");
+        s.expose(
+            dd,
+            m,
+            date(6, 12),
+            date(6, 16),
+            Setting::Household,
+            "sống cùng nhà",
+        );
+        s.sample(
+            m,
+            SampleReason::Contact,
+            date(6, 17),
+            false,
+            ttyt_tu,
+            None,
+            "",
+        );
     }
     let mut colleagues = Vec::new();
     for _ in 0..6 {
         colleagues.push(s.someone(TT_THAN_UYEN, true)?);
     }
     for &p in &colleagues {
-        s.expose(dd, p, date(6, 14), date(6, 15), Setting::Office, "cùng cơ quan");
-        s.sample(p, SampleReason::Contact, date(6, 17), false, ttyt_tu, None, "");
-        s.sample(p, SampleReason::Quarantine, date(6, 23), false, ttyt_tu, None, "");
+        s.expose(
+            dd,
+            p,
+            date(6, 14),
+            date(6, 15),
+            Setting::Office,
+            "cùng cơ quan",
+        );
+        s.sample(
+            p,
+            SampleReason::Contact,
+            date(6, 17),
+            false,
+            ttyt_tu,
+            None,
+            "",
+        );
+        s.sample(
+            p,
+            SampleReason::Quarantine,
+            date(6, 23),
+            false,
+            ttyt_tu,
+            None,
+            "",
+        );
     }
     // F2: the families of some F1s, before the F1s were quarantined.
-    for &f1 in colleagues.iter().take(2).chain(market.iter().skip(2).take(2)) {
+    for &f1 in colleagues
+        .iter()
+        .take(2)
+        .chain(market.iter().skip(2).take(2))
+    {
         for m in s.family(f1) {
-            s.expose(f1, m, date(6, 14), date(6, 16), Setting::Household, "sống cùng nhà với F1");
+            s.expose(
+                f1,
+                m,
+                date(6, 14),
+                date(6, 16),
+                Setting::Household,
+                "sống cùng nhà với F1",
+            );
         }
     }
 
@@ -661,7 +791,14 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
     let e_family = s.family(e);
     for &m in &e_family {
         s.used.insert(m);
-        s.expose(e, m, date(6, 14), date(6, 18), Setting::Household, "sống cùng nhà");
+        s.expose(
+            e,
+            m,
+            date(6, 14),
+            date(6, 18),
+            Setting::Household,
+            "sống cùng nhà",
+        );
     }
     if let Some(&f) = e_family.first() {
         s.case(
@@ -683,7 +820,15 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
             },
         );
         for &m in e_family.iter().skip(1) {
-            s.sample(m, SampleReason::Contact, date(6, 19), false, ttyt_pt, None, "");
+            s.sample(
+                m,
+                SampleReason::Contact,
+                date(6, 19),
+                false,
+                ttyt_pt,
+                None,
+                "",
+            );
         }
     }
     let mut guests = Vec::new();
@@ -693,12 +838,35 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         }
     }
     for &p in &guests {
-        s.expose(e, p, date(6, 14), date(6, 14), Setting::Gathering, "dự đám cưới ngày 14/06");
+        s.expose(
+            e,
+            p,
+            date(6, 14),
+            date(6, 14),
+            Setting::Gathering,
+            "dự đám cưới ngày 14/06",
+        );
     }
     let g = guests[0];
     for &p in guests.iter().skip(1) {
-        s.sample(p, SampleReason::Contact, date(6, 19), false, ttyt_pt, None, "");
-        s.sample(p, SampleReason::Quarantine, date(6, 24), false, ttyt_pt, None, "");
+        s.sample(
+            p,
+            SampleReason::Contact,
+            date(6, 19),
+            false,
+            ttyt_pt,
+            None,
+            "",
+        );
+        s.sample(
+            p,
+            SampleReason::Quarantine,
+            date(6, 24),
+            false,
+            ttyt_pt,
+            None,
+            "",
+        );
     }
     s.case(
         g,
@@ -719,11 +887,25 @@ pub fn lai_chau_2021(world: &World) -> Result<Story, SpecError> {
         },
     );
     for m in s.family(g) {
-        s.expose(g, m, date(6, 16), date(6, 20), Setting::Household, "sống cùng nhà");
+        s.expose(
+            g,
+            m,
+            date(6, 16),
+            date(6, 20),
+            Setting::Household,
+            "sống cùng nhà",
+        );
     }
     for &f1 in guests.iter().skip(1).take(3) {
         for m in s.family(f1) {
-            s.expose(f1, m, date(6, 15), date(6, 18), Setting::Household, "sống cùng nhà với F1");
+            s.expose(
+                f1,
+                m,
+                date(6, 15),
+                date(6, 18),
+                Setting::Household,
+                "sống cùng nhà với F1",
+            );
         }
     }
 
@@ -825,8 +1007,18 @@ mod tests {
         assert_eq!(story, lai_chau_2021(&w).unwrap());
         let b = &story.batch;
         assert_eq!(b.outbreaks.len(), 2);
-        assert_eq!(b.zones.iter().filter(|z| z.kind == ZoneKind::Lockdown).count(), 2);
-        let community: Vec<&Case> = b.cases.iter().filter(|c| c.found_in == FoundIn::Community).collect();
+        assert_eq!(
+            b.zones
+                .iter()
+                .filter(|z| z.kind == ZoneKind::Lockdown)
+                .count(),
+            2
+        );
+        let community: Vec<&Case> = b
+            .cases
+            .iter()
+            .filter(|c| c.found_in == FoundIn::Community)
+            .collect();
         assert_eq!(community.len(), 4);
         assert!(community.iter().all(|c| c.outbreak_id.is_some()));
         let returnee_cases = b.cases.iter().filter(|c| c.outbreak_id.is_none()).count();
@@ -837,9 +1029,17 @@ mod tests {
                 .filter(|c| c.outbreak_id.is_none())
                 .all(|c| matches!(c.found_in, FoundIn::PointOfEntry | FoundIn::Quarantine))
         );
-        let returnee_tests = b.samples.iter().filter(|s| s.reason == SampleReason::Returnee).count();
+        let returnee_tests = b
+            .samples
+            .iter()
+            .filter(|s| s.reason == SampleReason::Returnee)
+            .count();
         assert!(returnee_tests > 100, "{returnee_tests}");
-        let negatives = b.samples.iter().filter(|s| s.result == TestResult::Negative).count();
+        let negatives = b
+            .samples
+            .iter()
+            .filter(|s| s.result == TestResult::Negative)
+            .count();
         assert!(negatives > 200, "{negatives}");
         for s in &b.samples {
             assert!(s.taken_on <= today());
@@ -855,8 +1055,16 @@ mod tests {
         assert!(f1 >= 30, "{f1}");
         assert!(f2 >= 3, "{f2}");
         let areas: HashSet<&str> = story.flevels.iter().map(|f| f.area_id.as_str()).collect();
-        assert!(areas.contains(TT_THAN_UYEN) && areas.contains(MUONG_SO), "{areas:?}");
+        assert!(
+            areas.contains(TT_THAN_UYEN) && areas.contains(MUONG_SO),
+            "{areas:?}"
+        );
         let case_people: HashSet<i64> = b.cases.iter().map(|c| c.person_id).collect();
-        assert!(story.flevels.iter().all(|f| !case_people.contains(&f.person_id)));
+        assert!(
+            story
+                .flevels
+                .iter()
+                .all(|f| !case_people.contains(&f.person_id))
+        );
     }
 }

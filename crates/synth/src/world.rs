@@ -387,9 +387,7 @@ pub fn sub_rng(seed: u64, stream: u64, n: u64) -> Rng {
 
 /// 09:00 in Việt Nam (UTC+7) on a day: when the records of that day are said to be made.
 pub fn morning(d: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(
-        &d.and_time(NaiveTime::from_hms_opt(2, 0, 0).unwrap_or_default()),
-    )
+    Utc.from_utc_datetime(&d.and_time(NaiveTime::from_hms_opt(2, 0, 0).unwrap_or_default()))
 }
 
 fn days(n: i64) -> Duration {
@@ -723,8 +721,8 @@ impl People<'_> {
                 Some((_, rest)) => format!("{surname} {rest}"),
                 None => name,
             };
-            let birth_date = spec.today
-                - days(age * 365 + i64::try_from(rng.below(365)).unwrap_or(0) + age / 4);
+            let birth_date =
+                spec.today - days(age * 365 + i64::try_from(rng.below(365)).unwrap_or(0) + age / 4);
             let cccd = if age >= 14 && rng.chance(0.92) {
                 let born_in = if rng.chance(0.9) && w.cccd_codes.contains(&wd.province_code) {
                     wd.province_code.clone()
@@ -734,7 +732,8 @@ impl People<'_> {
                 let year = birth_date.year();
                 // Serials start after the people already stored (the first person id), so that
                 // a second dataset does not repeat the numbers of the first.
-                let base = u32::try_from((spec.first.person - 1).rem_euclid(1_000_000)).unwrap_or(0);
+                let base =
+                    u32::try_from((spec.first.person - 1).rem_euclid(1_000_000)).unwrap_or(0);
                 let serial = self
                     .serials
                     .entry((born_in.clone(), sex, year))
@@ -989,7 +988,8 @@ impl Epidemic<'_> {
                 cases.push(child);
             }
             // The rest of the traced contacts.
-            let target = 5 + rng.below(8) + rng.below(8) + if rng.chance(0.2) { rng.below(12) } else { 0 };
+            let target =
+                5 + rng.below(8) + rng.below(8) + if rng.chance(0.2) { rng.below(12) } else { 0 };
             let target = target.min(30) as usize;
             let (win_from, win_to) = if from <= until {
                 (from, until)
@@ -1067,7 +1067,10 @@ impl Epidemic<'_> {
                             continue;
                         }
                         let d = exposed_on
-                            + i64::try_from(rng.below(u64::try_from(traced - exposed_on + 1).unwrap_or(1))).unwrap_or(0);
+                            + i64::try_from(
+                                rng.below(u64::try_from(traced - exposed_on + 1).unwrap_or(1)),
+                            )
+                            .unwrap_or(0);
                         exposures.push(GenExposure {
                             source: f1,
                             exposed: f2,
@@ -1181,7 +1184,9 @@ impl Epidemic<'_> {
             let started = at(first_confirmed);
             let ended = at(last_confirmed + 28);
             let place = match setting {
-                Setting::IndustrialPark => format!("Khu công nghiệp {}", short_name(&home_ward.name)),
+                Setting::IndustrialPark => {
+                    format!("Khu công nghiệp {}", short_name(&home_ward.name))
+                }
                 Setting::Market => format!("Chợ {}", short_name(&home_ward.name)),
                 Setting::Office => format!("Trụ sở cơ quan tại {}", home_ward.name),
                 Setting::Restaurant => format!("Quán ăn tại {}", home_ward.name),
@@ -1378,7 +1383,9 @@ impl Epidemic<'_> {
                 symptoms: s.symptoms.clone(),
                 result,
                 result_on,
-                ct: s.positive.then(|| 15.0 + f64::from(rng.below(170) as u32) / 10.0),
+                ct: s
+                    .positive
+                    .then(|| 15.0 + f64::from(rng.below(170) as u32) / 10.0),
                 created_at: morning(taken),
             });
             self.ids.sample += 1;
@@ -1457,7 +1464,9 @@ impl Iterator for Epidemic<'_> {
             let number = self.next;
             self.next += 1;
             batch.append(self.outbreak(number, size));
-            if batch.cases.len() >= self.world.spec.chunk / 4 || batch.rows() >= 20 * self.world.spec.chunk {
+            if batch.cases.len() >= self.world.spec.chunk / 4
+                || batch.rows() >= 20 * self.world.spec.chunk
+            {
                 break;
             }
         }
@@ -1470,7 +1479,13 @@ fn incubation(rng: &mut Rng) -> i64 {
 }
 
 /// A case found in the community (not traced beforehand), infected on day `t`.
-fn community_case(rng: &mut Rng, person: u64, t: i64, setting: Setting, source_known: bool) -> GenCase {
+fn community_case(
+    rng: &mut Rng,
+    person: u64,
+    t: i64,
+    setting: Setting,
+    source_known: bool,
+) -> GenCase {
     let onset = rng.chance(0.7).then(|| t + incubation(rng));
     let sample = match onset {
         Some(o) => o + rng.below(3) as i64,
@@ -1566,7 +1581,11 @@ mod tests {
     fn people_are_deterministic_valid_and_spread_by_weight() {
         let w = World::new(spec(5_000, 0)).unwrap();
         let all: Vec<Person> = w.people().flatten().collect();
-        let again: Vec<Person> = World::new(spec(5_000, 0)).unwrap().people().flatten().collect();
+        let again: Vec<Person> = World::new(spec(5_000, 0))
+            .unwrap()
+            .people()
+            .flatten()
+            .collect();
         assert_eq!(all, again);
         assert_eq!(all.len(), 5_000);
         assert_eq!(all[0].id, 101);
@@ -1639,7 +1658,11 @@ mod tests {
             );
             assert!(c.outcome_date.is_none_or(|d| d <= today && d > conf));
         }
-        let community = all.cases.iter().filter(|c| c.found_in == FoundIn::Community).count();
+        let community = all
+            .cases
+            .iter()
+            .filter(|c| c.found_in == FoundIn::Community)
+            .count();
         assert!(community > 200 && community < 600, "{community}");
         for e in &all.exposures {
             assert!(e.first_date <= e.last_date && e.last_date <= today);
@@ -1648,9 +1671,20 @@ mod tests {
         }
         let per_case = all.exposures.len() as f64 / 600.0;
         assert!((5.0..=32.0).contains(&per_case), "{per_case}");
-        let positives = all.samples.iter().filter(|s| s.result == TestResult::Positive).count();
-        let negatives = all.samples.iter().filter(|s| s.result == TestResult::Negative).count();
-        assert!(positives >= 590 && negatives > 1_000, "{positives} {negatives}");
+        let positives = all
+            .samples
+            .iter()
+            .filter(|s| s.result == TestResult::Positive)
+            .count();
+        let negatives = all
+            .samples
+            .iter()
+            .filter(|s| s.result == TestResult::Negative)
+            .count();
+        assert!(
+            positives >= 590 && negatives > 1_000,
+            "{positives} {negatives}"
+        );
         for s in &all.samples {
             assert!(s.taken_on <= today && s.result_on.is_none_or(|d| d <= today));
             assert!(s.lab_id.is_some_and(|l| (1..=3).contains(&l)));
@@ -1661,7 +1695,11 @@ mod tests {
         assert!(all.exposures.windows(2).all(|c| c[1].id == c[0].id + 1));
         assert!(!all.outbreaks.is_empty());
         for o in &all.outbreaks {
-            let n = all.cases.iter().filter(|c| c.outbreak_id == Some(o.id)).count();
+            let n = all
+                .cases
+                .iter()
+                .filter(|c| c.outbreak_id == Some(o.id))
+                .count();
             assert!(n >= 3, "{n}");
         }
         let flevels = epi.flevels();
@@ -1709,25 +1747,63 @@ mod scratch {
         println!("people {n} in {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let mut epi = w.epidemic();
-        let (mut c, mut e, mut sa, mut o, mut z, mut q, mut neg, mut pend) = (0, 0, 0, 0, 0, 0, 0, 0);
+        let (mut c, mut e, mut sa, mut o, mut z, mut q, mut neg, mut pend) =
+            (0, 0, 0, 0, 0, 0, 0, 0);
         let mut first = None;
         let mut last = None;
         for b in epi.by_ref() {
-            c += b.cases.len(); e += b.exposures.len(); sa += b.samples.len(); o += b.outbreaks.len(); z += b.zones.len();
-            q += b.cases.iter().filter(|c| c.found_in == FoundIn::Quarantine).count();
-            neg += b.samples.iter().filter(|c| c.result == TestResult::Negative).count();
-            pend += b.samples.iter().filter(|c| c.result == TestResult::Pending).count();
-            for x in &b.cases { first = first.min(Some(x.curve_date)).or(Some(x.curve_date)); last = last.max(Some(x.curve_date)); }
+            c += b.cases.len();
+            e += b.exposures.len();
+            sa += b.samples.len();
+            o += b.outbreaks.len();
+            z += b.zones.len();
+            q += b
+                .cases
+                .iter()
+                .filter(|c| c.found_in == FoundIn::Quarantine)
+                .count();
+            neg += b
+                .samples
+                .iter()
+                .filter(|c| c.result == TestResult::Negative)
+                .count();
+            pend += b
+                .samples
+                .iter()
+                .filter(|c| c.result == TestResult::Pending)
+                .count();
+            for x in &b.cases {
+                first = first.min(Some(x.curve_date)).or(Some(x.curve_date));
+                last = last.max(Some(x.curve_date));
+            }
             let mut spans: HashMap<i64, (NaiveDate, NaiveDate, usize)> = HashMap::new();
-            for x in &b.cases { if let Some(o) = x.outbreak_id { let e = spans.entry(o).or_insert((x.curve_date, x.curve_date, 0)); e.0 = e.0.min(x.curve_date); e.1 = e.1.max(x.curve_date); e.2 += 1; } }
-            for (o, (a, z, n)) in spans { if (z - a).num_days() > 150 || o == 1 { println!("outbreak {o}: {n} cases {a}..{z}"); } }
+            for x in &b.cases {
+                if let Some(o) = x.outbreak_id {
+                    let e = spans.entry(o).or_insert((x.curve_date, x.curve_date, 0));
+                    e.0 = e.0.min(x.curve_date);
+                    e.1 = e.1.max(x.curve_date);
+                    e.2 += 1;
+                }
+            }
+            for (o, (a, z, n)) in spans {
+                if (z - a).num_days() > 150 || o == 1 {
+                    println!("outbreak {o}: {n} cases {a}..{z}");
+                }
+            }
         }
-        println!("cases {c} (quarantine {q}) exposures {e} samples {sa} (neg {neg} pending {pend}) outbreaks {o} zones {z} in {:?}; {first:?}..{last:?}", t.elapsed());
+        println!(
+            "cases {c} (quarantine {q}) exposures {e} samples {sa} (neg {neg} pending {pend}) outbreaks {o} zones {z} in {:?}; {first:?}..{last:?}",
+            t.elapsed()
+        );
         let t = std::time::Instant::now();
         let f = epi.flevels();
         let mut lv = [0; 6];
-        for x in &f { lv[x.level as usize] += 1; }
+        for x in &f {
+            lv[x.level as usize] += 1;
+        }
         println!("flevels {} {lv:?} in {:?}", f.len(), t.elapsed());
     }
-    fn tests_spec() -> WorldSpec { super::tests::spec(1, 0) }
+    fn tests_spec() -> WorldSpec {
+        super::tests::spec(1, 0)
+    }
 }

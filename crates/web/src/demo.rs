@@ -10,23 +10,21 @@
 //! batches to the store's bulk loader.
 
 use crate::auth::password;
+use chongdich_domain::Invalid;
 use chongdich_domain::access::{Grant, Role, Scope};
 use chongdich_domain::agency::{AgencyKind, MemberInput};
 use chongdich_domain::area::{AreaId, Structure};
 use chongdich_domain::population::{ImportMode, parse_population_csv};
 use chongdich_domain::user::Username;
-use chongdich_domain::Invalid;
 use chongdich_store::audit::Who;
 use chongdich_store::bulk::{
-    BulkData, CaseEventRecord, CaseRecord, ExposureRecord, FlevelRecord, GenerationArea,
-    LabRecord, NextIds, OutbreakRecord, PersonFields, PersonRecord, SampleRecord, ZoneRecord,
+    BulkData, CaseEventRecord, CaseRecord, ExposureRecord, FlevelRecord, GenerationArea, LabRecord,
+    NextIds, OutbreakRecord, PersonFields, PersonRecord, SampleRecord, ZoneRecord,
 };
 use chongdich_store::users::NewUser;
 use chongdich_store::{Store, StoreError};
 use chongdich_synth::story;
-use chongdich_synth::world::{
-    self, FirstIds, Place, ProvinceSpec, WardSpec, World, WorldSpec,
-};
+use chongdich_synth::world::{self, FirstIds, Place, ProvinceSpec, WardSpec, World, WorldSpec};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -560,13 +558,22 @@ fn world_parts(areas: &[GenerationArea]) -> (Vec<ProvinceSpec>, Vec<WardSpec>) {
         if sites.is_empty() {
             sites = wards
                 .iter()
-                .filter(|w| by_id.get(w.area_id.as_str()).and_then(|a| a.parent_id.as_deref()) == Some(p.id.as_str()))
+                .filter(|w| {
+                    by_id
+                        .get(w.area_id.as_str())
+                        .and_then(|a| a.parent_id.as_deref())
+                        == Some(p.id.as_str())
+                })
                 .filter_map(|w| by_id.get(w.area_id.as_str()).map(|a| (*a, w.weight)))
                 .collect();
         }
         sites.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
         provinces.push(ProvinceSpec {
-            code: p.province_code.clone().or(p.code.clone()).unwrap_or_default(),
+            code: p
+                .province_code
+                .clone()
+                .or(p.code.clone())
+                .unwrap_or_default(),
             area_id: p.id.clone(),
             name: p.name.clone(),
             lab_sites: sites
@@ -757,5 +764,168 @@ impl Mapper {
                 .collect(),
             ..BulkData::default()
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use chongdich_domain::case::Classification;
+    use chongdich_domain::clock::{ManualClock, SharedClock};
+    use chongdich_store::cases::CaseFilter;
+    use chongdich_store::persons::PersonFilter;
+    use chongdich_store::testing::TestDb;
+    use chrono::TimeZone;
+    use sea_orm::{ConnectionTrait, Statement};
+    use std::sync::Arc;
+
+    async fn levels(store: &Store) -> Vec<(i64, i32, i64, i64, i64, NaiveDate)> {
+        let db = store.connection();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT person_id, level, via_person_id, root_person_id, exposure_id, exposed_on \
+                 FROM person_flevels ORDER BY person_id",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get("", "person_id").unwrap(),
+                    r.try_get("", "level").unwrap(),
+                    r.try_get("", "via_person_id").unwrap(),
+                    r.try_get("", "root_person_id").unwrap(),
+                    r.try_get("", "exposure_id").unwrap(),
+                    r.try_get("", "exposed_on").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_story_of_june_2021_is_loaded_with_the_f_levels_the_rules_give() {
+        // The clock of `serve --today 2021-06-24`.
+        let clock: SharedClock = Arc::new(ManualClock::at(
+            Utc.with_ymd_and_hms(2021, 6, 24, 3, 0, 0).unwrap(),
+        ));
+        let db = TestDb::new(clock).await.unwrap();
+        let store = &db.store;
+        load(store).await.unwrap();
+        let everywhere = Scope::everywhere();
+        let who = Who::console();
+        let people = store
+            .persons(&everywhere, &who, &PersonFilter::default(), 1, 0)
+            .await
+            .unwrap();
+        assert_eq!(people.total, STORY_PEOPLE as i64);
+        let cases = store
+            .cases(&everywhere, &who, &CaseFilter::default(), 50, 0)
+            .await
+            .unwrap();
+        assert_eq!(cases.total, 11);
+        let community: Vec<_> = cases
+            .items
+            .iter()
+            .filter(|c| c.found_in == "community")
+            .collect();
+        assert_eq!(community.len(), 4);
+        assert!(community.iter().all(|c| c.outbreak_id.is_some()));
+        let outbreaks = store
+            .outbreaks(&everywhere, None, true, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(outbreaks.total, 2);
+        for o in &outbreaks.items {
+            let zones = store.zones(o.id).await.unwrap();
+            assert!(zones.iter().any(|z| z.kind == "lockdown"), "{}", o.name);
+        }
+        let than_uyen = outbreaks
+            .items
+            .iter()
+            .find(|o| o.area_id == story::TT_THAN_UYEN)
+            .unwrap();
+        assert_eq!(than_uyen.case_count, 4);
+        // F1s and F2s are active on 24/06/2021 under rule set v2.
+        let disease = store.disease_by_code("covid19").await.unwrap().disease.id;
+        for level in [1u8, 2] {
+            let f = store
+                .persons(
+                    &everywhere,
+                    &who,
+                    &PersonFilter {
+                        f_level: Some(level),
+                        disease_id: Some(disease),
+                        ..Default::default()
+                    },
+                    1,
+                    0,
+                )
+                .await
+                .unwrap();
+            assert!(f.total >= 3, "F{level}: {}", f.total);
+        }
+        let labs = store
+            .lab_load(
+                &everywhere,
+                story::today() - chrono::Duration::days(40),
+                story::today(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            labs.iter()
+                .any(|l| l.lab_name == "CDC Lai Châu" && l.capacity_per_day == 1_000)
+        );
+        assert!(labs.iter().any(|l| l.lab_name == "TTYT Than Uyên"));
+
+        // The stored levels are what the store itself derives: taking the index case out and
+        // back recomputes the levels around it, and nothing changes.
+        let before = levels(store).await;
+        let index = cases
+            .items
+            .iter()
+            .find(|c| c.outbreak_id == Some(than_uyen.id) && !c.source_known)
+            .unwrap();
+        store
+            .classify_case(
+                &everywhere,
+                &who,
+                index.id,
+                Classification::Discarded,
+                "kiểm tra lại",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_ne!(
+            levels(store).await,
+            before,
+            "discarding the F0 releases contacts"
+        );
+        store
+            .classify_case(
+                &everywhere,
+                &who,
+                index.id,
+                Classification::Suspected,
+                "",
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .classify_case(
+                &everywhere,
+                &who,
+                index.id,
+                Classification::Confirmed,
+                "RT-PCR",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(levels(store).await, before);
     }
 }

@@ -210,7 +210,7 @@ pub async fn create(
         .create_person(&u.scope(Permission::EditSurveillance), &u.who(), &input, body.confirm_new)
         .await?
     {
-        Created::New(p) => Ok((StatusCode::CREATED, Json(Person::from(p))).into_response()),
+        Created::New(p) => Ok((StatusCode::CREATED, Json(Person::from(*p))).into_response()),
         Created::Candidates(c) => Ok((
             StatusCode::CONFLICT,
             Json(Candidates {

@@ -617,16 +617,7 @@ pub async fn add_zone(
         zone_errors: errors,
         ..Default::default()
     };
-    detail_page(
-        &s,
-        u,
-        id,
-        1,
-        None,
-        forms,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    detail_page(&s, u, id, 1, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -644,9 +635,8 @@ pub async fn end(
     require(u, Permission::EditSurveillance)?;
     let scope = u.scope(Permission::EditSurveillance);
     found(s.store.outbreak_row(&scope, id).await)?;
-    let parsed = parse_date("ended_on", &sub.form.ended_on).and_then(|d| {
-        d.ok_or_else(|| Invalid::field("ended_on", "cần ngày kết thúc ổ dịch"))
-    });
+    let parsed = parse_date("ended_on", &sub.form.ended_on)
+        .and_then(|d| d.ok_or_else(|| Invalid::field("ended_on", "cần ngày kết thúc ổ dịch")));
     let errors = match parsed {
         Ok(on) => match s.store.end_outbreak(&scope, &u.who(), id, on).await {
             Ok(_) => return Ok(see_other(&format!("/outbreaks/{id}?msg=ended"))),
@@ -659,16 +649,7 @@ pub async fn end(
         end_errors: errors,
         ..Default::default()
     };
-    detail_page(
-        &s,
-        u,
-        id,
-        1,
-        None,
-        forms,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    detail_page(&s, u, id, 1, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons", get(list).post(create))
         .route("/persons/new", get(new_page))
-        .route("/persons/{id}", get(detail))
+        .route("/persons/{id}", get(detail).post(update))
         .route("/persons/{id}/contacts", post(add_contact))
         .route("/persons/{id}/samples", post(add_sample))
         .route("/persons/{id}/merge", post(merge))
@@ -306,6 +306,8 @@ struct DetailPage {
     sf: SampleDraft,
     sf_errors: FormErrors,
     merge_errors: FormErrors,
+    ef: PersonDraft,
+    ef_errors: FormErrors,
     choices: PersonChoices,
     ex: ExposureChoices,
     sample_kinds: Vec<Opt>,
@@ -323,6 +325,24 @@ struct Forms {
     cf: Option<(ContactForm, FormErrors)>,
     sf: Option<(SampleDraft, FormErrors)>,
     merge: Option<FormErrors>,
+    edit: Option<(PersonDraft, FormErrors)>,
+}
+
+/// A stored person as the strings of the form that edits it.
+fn draft_of(p: &PersonRow) -> PersonDraft {
+    PersonDraft {
+        full_name: p.full_name.clone(),
+        id_kind: p.id_kind.clone().unwrap_or_default(),
+        id_number: p.id_number.clone().unwrap_or_default(),
+        birth_date: p.birth_display(),
+        sex: p.sex.clone().unwrap_or_default(),
+        phone: p.phone.clone().unwrap_or_default(),
+        nationality: p.nationality.clone(),
+        area_id: p.area_id.clone(),
+        street: p.street.clone(),
+        occupation: p.occupation.clone(),
+        workplace: p.workplace.clone(),
+    }
 }
 
 async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, forms: Forms, status: StatusCode) -> Result<Response, PageError> {
@@ -391,6 +411,8 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
             sample_kinds: opts(SampleKind::ALL, SampleKind::as_str, SampleKind::label),
             sample_reasons: opts(SampleReason::ALL, SampleReason::as_str, SampleReason::label),
             merge_errors: forms.merge.unwrap_or_default(),
+            ef_errors: forms.edit.as_ref().map(|e| e.1.clone()).unwrap_or_default(),
+            ef: forms.edit.map(|e| e.0).unwrap_or_else(|| draft_of(&p)),
             p,
             flevels,
             held,
@@ -461,6 +483,25 @@ async fn merge(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<Me
         Ok(_) => Ok(see_other(&format!("/persons/{id}?msg=merged"))),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let forms = Forms { merge: Some(FormErrors(e.errors)), ..Default::default() };
+            detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn update(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<PersonDraft>) -> Result<Response, PageError> {
+    let u = &sub.user;
+    if !u.can(Permission::EditSurveillance) {
+        return Err(PageError::forbidden());
+    }
+    let result = match sub.form.parse(s.clock.today()) {
+        Ok(input) => s.store.update_person(&u.scope(Permission::EditSurveillance), &u.who(), id, &input).await.map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/persons/{id}?msg=saved"))),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let forms = Forms { edit: Some((sub.form.clone(), FormErrors(e.errors))), ..Default::default() };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),

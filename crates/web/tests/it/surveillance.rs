@@ -108,12 +108,12 @@ async fn people_are_validated_deduplicated_and_found_without_diacritics() {
     let (s, _) = app.get(&format!("/api/v1/persons/{id}"), &t).await;
     assert_eq!(s, StatusCode::OK);
     let admin = app.token("admin").await;
-    let (_, v) = app.get(&format!("/api/v1/audit?record_type=person"), &admin).await;
+    let (_, v) = app.get("/api/v1/audit?record_type=person", &admin).await;
     let views = v["items"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["action"] == "view" && e["record_id"] == id.to_string())
+        .filter(|e| e["action"] == "view" && e["record_id"].as_str().and_then(|r| r.parse::<i64>().ok()) == Some(id))
         .count();
     assert!(views >= 1, "{v}");
 }
@@ -332,7 +332,7 @@ async fn case_list_filters_scopes_exports_and_idempotent_retries() {
     let (s2, _, b2) = app.send(req()).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(b1, b2);
-    let (_, v) = app.get(&format!("/api/v1/cases?q=cuong"), &t).await;
+    let (_, v) = app.get("/api/v1/cases?q=cuong", &t).await;
     assert_eq!(v["total"], 1);
 }
 
@@ -399,8 +399,44 @@ async fn pages_register_a_case_keep_typed_values_and_show_the_chain() {
     let (_, html) = app.page(&s, &format!("/persons/{id}")).await;
     assert!(html.contains("F1"));
     assert!(html.contains("Nguyễn Văn An"), "why: the F0 is named");
+    // Correcting the record: a bad phone keeps what was typed; a good one is saved.
+    let (st, _, html) = app
+        .post_form(&s, &format!("/persons/{id}"), &[("full_name", "Lê Thị Bình An"), ("area_id", WARD_A), ("phone", "99")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("value=\"Lê Thị Bình An\""));
+    let (st, _, _) = app
+        .post_form(&s, &format!("/persons/{id}"), &[("full_name", "Lê Thị Bình An"), ("area_id", WARD_A), ("phone", "0987654321")])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&s, "/persons?q=0987654321").await;
+    assert!(html.contains("Lê Thị Bình An"));
     // The viewer may not open case pages.
     let v = app.login("viewer").await;
     let (st, _) = app.page(&v, "/cases").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_surveillance_api() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let (_, doc) = app.get("/api/v1/openapi.json", &t).await;
+    for path in [
+        "/api/v1/persons",
+        "/api/v1/persons/{id}",
+        "/api/v1/persons/{id}/merge",
+        "/api/v1/persons/{id}/contacts",
+        "/api/v1/persons/{id}/samples",
+        "/api/v1/cases",
+        "/api/v1/cases/export",
+        "/api/v1/cases/{id}/classification",
+        "/api/v1/cases/{id}/chain",
+        "/api/v1/outbreaks/{id}",
+        "/api/v1/samples/{id}/result",
+        "/api/v1/labs/load",
+        "/api/v1/diseases/{code}/rule-sets",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not in the OpenAPI document");
+    }
 }
