@@ -378,7 +378,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let mut last = Instant::now();
             let report = chongdich_web::demo::generate(&store, &opts, |r| {
-                if last.elapsed().as_secs_f64() >= 2.0 {
+                if last.elapsed().as_secs_f64() >= 10.0 {
                     last = Instant::now();
                     eprintln!(
                         "  {:>9} người, {:>8} ca bệnh, {:>9} tiếp xúc, {:>9} mẫu — {:.0} dòng/giây",

@@ -69,7 +69,13 @@ impl ExposureDraft {
         {
             c.push("last_date", "ngày tiếp xúc cuối trước ngày đầu");
         }
-        let or_default = |s: &str, d: &str| if s.trim().is_empty() { d.to_owned() } else { s.to_owned() };
+        let or_default = |s: &str, d: &str| {
+            if s.trim().is_empty() {
+                d.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
         let setting = c.take(Setting::parse(&or_default(&self.setting, "other")));
         let proximity = c.take(Proximity::parse(&or_default(&self.proximity, "within_2m")));
         let certainty = c.take(Certainty::parse(&or_default(&self.certainty, "confirmed")));
@@ -125,7 +131,12 @@ mod tests {
         }
         .parse(today)
         .unwrap_err();
-        assert!(future.message_for("first_date").unwrap().contains("tương lai"));
+        assert!(
+            future
+                .message_for("first_date")
+                .unwrap()
+                .contains("tương lai")
+        );
         let backwards = ExposureDraft {
             first_date: "2021-06-20".into(),
             last_date: "2021-06-19".into(),

@@ -606,7 +606,12 @@ impl Store {
                 "label",
             )
             .from_as("areas", "a")
-            .join_as(JoinType::LeftJoin, "areas", "p", Expr::cust("p.id = a.parent_id"))
+            .join_as(
+                JoinType::LeftJoin,
+                "areas",
+                "p",
+                Expr::cust("p.id = a.parent_id"),
+            )
             .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).is_in(["ward", "village"]))
             .and_where(
                 Expr::col((Alias::new("a"), Alias::new("structure")))
@@ -618,8 +623,10 @@ impl Store {
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .limit(limit)
             .to_owned();
-        Ok(PlaceOption::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            PlaceOption::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 }

@@ -115,9 +115,24 @@ pub(crate) fn select_cases() -> SelectStatement {
         .expr_as(Expr::cust("p.sex"), "sex")
         .expr_as(Expr::cust("d.code"), "disease_code")
         .from_as("cases", "c")
-        .join_as(JoinType::InnerJoin, "persons", "p", Expr::cust("p.id = c.person_id"))
-        .join_as(JoinType::InnerJoin, "areas", "a", Expr::cust("a.id = c.area_id"))
-        .join_as(JoinType::InnerJoin, "diseases", "d", Expr::cust("d.id = c.disease_id"))
+        .join_as(
+            JoinType::InnerJoin,
+            "persons",
+            "p",
+            Expr::cust("p.id = c.person_id"),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::cust("a.id = c.area_id"),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "diseases",
+            "d",
+            Expr::cust("d.id = c.disease_id"),
+        )
         .to_owned()
 }
 
@@ -183,7 +198,15 @@ async fn add_event<C: ConnectionTrait>(
     txn.execute(
         &Query::insert()
             .into_table("case_events")
-            .columns(["case_id", "at", "on_date", "from_class", "to_class", "reason", "by_user"])
+            .columns([
+                "case_id",
+                "at",
+                "on_date",
+                "from_class",
+                "to_class",
+                "reason",
+                "by_user",
+            ])
             .values_panic([
                 case_id.into(),
                 now.into(),
@@ -212,7 +235,11 @@ impl Store {
         let rules = self.disease_for_input(&input.disease).await?;
         let person = match self.person_row(scope, person_id).await {
             Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field("person_id", format!("không có người #{person_id} trong phạm vi của bạn")).into());
+                return Err(Invalid::field(
+                    "person_id",
+                    format!("không có người #{person_id} trong phạm vi của bạn"),
+                )
+                .into());
             }
             other => other?,
         };
@@ -222,7 +249,9 @@ impl Store {
         let now = self.clock.now();
         let today = self.clock.today();
         let txn = self.write().await?;
-        let id = self.insert_case(&txn, who, &person, &rules, input, now, today).await?;
+        let id = self
+            .insert_case(&txn, who, &person, &rules, input, now, today)
+            .await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -300,7 +329,11 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("ca bệnh"))?;
         let id: i64 = row.try_get("", "id")?;
-        let reason = if input.illegal_entry { "nhập cảnh trái phép" } else { "đăng ký ca bệnh" };
+        let reason = if input.illegal_entry {
+            "nhập cảnh trái phép"
+        } else {
+            "đăng ký ca bệnh"
+        };
         add_event(txn, id, now, today, None, input.classification, reason, who).await?;
         audit::append(
             txn,
@@ -308,11 +341,19 @@ impl Store {
             now,
             &AuditEvent::new(AuditAction::Create, "case", Some(id.to_string()))
                 .in_area(person.area_id.clone())
-                .with_detail(format!("{} — {}", person.full_name, input.classification.label())),
+                .with_detail(format!(
+                    "{} — {}",
+                    person.full_name,
+                    input.classification.label()
+                )),
         )
         .await?;
-        if rules.params_on(today).is_some_and(|p| p.is_f0(input.classification)) {
-            self.recompute_flevels(txn, rules.disease.id, &[person_id]).await?;
+        if rules
+            .params_on(today)
+            .is_some_and(|p| p.is_f0(input.classification))
+        {
+            self.recompute_flevels(txn, rules.disease.id, &[person_id])
+                .await?;
         }
         Ok(id)
     }
@@ -333,7 +374,8 @@ impl Store {
         let c = self.case_row(scope, id).await?;
         self.audit(
             who,
-            AuditEvent::new(AuditAction::View, "case", Some(id.to_string())).in_area(c.area_id.clone()),
+            AuditEvent::new(AuditAction::View, "case", Some(id.to_string()))
+                .in_area(c.area_id.clone()),
         )
         .await?;
         Ok(c)
@@ -343,7 +385,15 @@ impl Store {
         Ok(CaseEventRow::find_by_statement(
             self.db.get_database_backend().build(
                 &Query::select()
-                    .columns(["id", "at", "on_date", "from_class", "to_class", "reason", "by_user"])
+                    .columns([
+                        "id",
+                        "at",
+                        "on_date",
+                        "from_class",
+                        "to_class",
+                        "reason",
+                        "by_user",
+                    ])
                     .from("case_events")
                     .and_where(Expr::col("case_id").eq(case_id))
                     .order_by("id", Order::Asc)
@@ -355,15 +405,21 @@ impl Store {
     }
 
     /// Cases of a person (any disease), newest first.
-    pub async fn cases_of_person(&self, scope: &Scope, person_id: i64) -> Result<Vec<CaseRow>, StoreError> {
+    pub async fn cases_of_person(
+        &self,
+        scope: &Scope,
+        person_id: i64,
+    ) -> Result<Vec<CaseRow>, StoreError> {
         let stmt = select_cases()
             .and_where(Expr::col(col("person_id")).eq(person_id))
             .and_where(area_in_scope(col("area_id"), scope))
             .order_by(col("id"), Order::Desc)
             .to_owned();
-        Ok(CaseRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            CaseRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// The case list: filtered, newest first, total counted up to 10,000. Audited as a search.
@@ -388,12 +444,20 @@ impl Store {
         if !f.q.trim().is_empty() {
             self.audit(
                 who,
-                AuditEvent::new(AuditAction::View, "case_search", None)
-                    .with_detail(format!("tìm \"{}\": {} kết quả", f.q.trim(), items.len())),
+                AuditEvent::new(AuditAction::View, "case_search", None).with_detail(format!(
+                    "tìm \"{}\": {} kết quả",
+                    f.q.trim(),
+                    items.len()
+                )),
             )
             .await?;
         }
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     /// A chunk of the case list in id order after `after` (for exports in constant memory).
@@ -409,9 +473,11 @@ impl Store {
         stmt.and_where(Expr::col(col("id")).gt(after))
             .order_by(col("id"), Order::Asc)
             .limit(n);
-        Ok(CaseRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            CaseRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Changes a case's classification (with the rules of `Classification::check_transition`),
@@ -458,13 +524,19 @@ impl Store {
             now,
             &AuditEvent::new(AuditAction::Update, "case", Some(id.to_string()))
                 .in_area(case.area_id.clone())
-                .with_detail(format!("{} → {}: {}", from.label(), to.label(), reason.trim())),
+                .with_detail(format!(
+                    "{} → {}: {}",
+                    from.label(),
+                    to.label(),
+                    reason.trim()
+                )),
         )
         .await?;
         if let Some(p) = rules.params_on(today)
             && (p.is_f0(from) || p.is_f0(to))
         {
-            self.recompute_flevels(&txn, case.disease_id, &[case.person_id]).await?;
+            self.recompute_flevels(&txn, case.disease_id, &[case.person_id])
+                .await?;
         }
         txn.commit().await?;
         self.case_row(scope, id).await
@@ -518,7 +590,11 @@ impl Store {
         if let Some(o) = outbreak_id {
             let ob = match self.outbreak_row(scope, o).await {
                 Err(StoreError::NotFound(_)) => {
-                    return Err(Invalid::field("outbreak_id", format!("không có ổ dịch #{o} trong phạm vi của bạn")).into());
+                    return Err(Invalid::field(
+                        "outbreak_id",
+                        format!("không có ổ dịch #{o} trong phạm vi của bạn"),
+                    )
+                    .into());
                 }
                 other => other?,
             };
@@ -578,7 +654,10 @@ impl Store {
         })
     }
 
-    pub(crate) fn rules_today<'a>(&self, rules: &'a DiseaseRules) -> Option<&'a chongdich_domain::disease::RuleParams> {
+    pub(crate) fn rules_today<'a>(
+        &self,
+        rules: &'a DiseaseRules,
+    ) -> Option<&'a chongdich_domain::disease::RuleParams> {
         rules.params_on(self.clock.today())
     }
 }

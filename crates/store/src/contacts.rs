@@ -161,7 +161,13 @@ async fn edges_around<C: ConnectionTrait>(
     let mut out = Vec::new();
     for chunk in persons.chunks(CHUNK) {
         let stmt = Query::select()
-            .columns(["id", "source_person_id", "exposed_person_id", "first_date", "last_date"])
+            .columns([
+                "id",
+                "source_person_id",
+                "exposed_person_id",
+                "first_date",
+                "last_date",
+            ])
             .from("exposures")
             .and_where(Expr::col("disease_id").eq(disease_id))
             .and_where(Expr::col("last_date").gte(since))
@@ -225,7 +231,11 @@ impl Store {
             frontier = next;
         }
         if edges.len() > MAX_EDGES {
-            tracing::warn!(disease_id, edges = edges.len(), "F-level neighbourhood cut at the bound");
+            tracing::warn!(
+                disease_id,
+                edges = edges.len(),
+                "F-level neighbourhood cut at the bound"
+            );
         }
         let edges: Vec<Exposure> = edges.into_values().collect();
         // The active F0s among them.
@@ -238,7 +248,13 @@ impl Store {
         let mut cases = Vec::new();
         for chunk in people.chunks(CHUNK) {
             let stmt = Query::select()
-                .columns(["person_id", "onset_date", "sample_date", "confirmed_date", "isolated_on"])
+                .columns([
+                    "person_id",
+                    "onset_date",
+                    "sample_date",
+                    "confirmed_date",
+                    "isolated_on",
+                ])
                 .from("cases")
                 .and_where(Expr::col("disease_id").eq(disease_id))
                 .and_where(Expr::col("classification").is_in(f0.clone()))
@@ -272,7 +288,8 @@ impl Store {
         for a in around {
             affected.extend(flevel::affected(&edges, *a, std::cmp::max(max, 1)));
         }
-        self.store_flevels(txn, disease_id, &affected, &derived).await
+        self.store_flevels(txn, disease_id, &affected, &derived)
+            .await
     }
 
     /// Replaces the stored F-levels of `affected` people with `derived`.
@@ -294,7 +311,11 @@ impl Store {
                     .to_owned(),
             )
             .await?;
-            let keep: Vec<i64> = chunk.iter().copied().filter(|p| derived.contains_key(p)).collect();
+            let keep: Vec<i64> = chunk
+                .iter()
+                .copied()
+                .filter(|p| derived.contains_key(p))
+                .collect();
             if keep.is_empty() {
                 continue;
             }
@@ -326,7 +347,9 @@ impl Store {
                 .to_owned();
             let mut any = false;
             for a in areas {
-                let Some(d) = derived.get(&a.id) else { continue };
+                let Some(d) = derived.get(&a.id) else {
+                    continue;
+                };
                 insert.values_panic([
                     a.id.into(),
                     disease_id.into(),
@@ -450,13 +473,18 @@ impl Store {
                 )),
         )
         .await?;
-        self.recompute_flevels(&txn, disease_id, &[source_id, exposed_id]).await?;
+        self.recompute_flevels(&txn, disease_id, &[source_id, exposed_id])
+            .await?;
         txn.commit().await?;
         Ok((id, exposed_id))
     }
 
     /// A person's contacts (both directions) for every disease, most recent first.
-    pub async fn contacts_of(&self, scope: &Scope, person_id: i64) -> Result<Vec<ContactRow>, StoreError> {
+    pub async fn contacts_of(
+        &self,
+        scope: &Scope,
+        person_id: i64,
+    ) -> Result<Vec<ContactRow>, StoreError> {
         self.person_row(scope, person_id).await?;
         let other = format!(
             "CASE WHEN e.source_person_id = {person_id} THEN e.exposed_person_id ELSE e.source_person_id END"
@@ -493,52 +521,102 @@ impl Store {
             .order_by((Alias::new("e"), Alias::new("id")), Order::Asc)
             .limit(1000)
             .to_owned();
-        Ok(ContactRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            ContactRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// A person's F-levels, with the person one step nearer the F0 and the F0 itself.
     pub async fn flevels_of(&self, person_id: i64) -> Result<Vec<FlevelRow>, StoreError> {
         let stmt = Query::select()
             .columns(
-                ["person_id", "disease_id", "level", "via_person_id", "root_person_id", "exposure_id", "exposed_on"]
-                    .map(|c| (Alias::new("f"), Alias::new(c))),
+                [
+                    "person_id",
+                    "disease_id",
+                    "level",
+                    "via_person_id",
+                    "root_person_id",
+                    "exposure_id",
+                    "exposed_on",
+                ]
+                .map(|c| (Alias::new("f"), Alias::new(c))),
             )
             .expr_as(Expr::cust("v.full_name"), "via_name")
             .expr_as(Expr::cust("r.full_name"), "root_name")
             .from_as("person_flevels", "f")
-            .join_as(JoinType::InnerJoin, "persons", "v", Expr::cust("v.id = f.via_person_id"))
-            .join_as(JoinType::InnerJoin, "persons", "r", Expr::cust("r.id = f.root_person_id"))
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "v",
+                Expr::cust("v.id = f.via_person_id"),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "r",
+                Expr::cust("r.id = f.root_person_id"),
+            )
             .and_where(Expr::col((Alias::new("f"), Alias::new("person_id"))).eq(person_id))
             .to_owned();
-        Ok(FlevelRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            FlevelRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// People whose F-level runs through `person_id` (their `via`): "who is F1/F2 of whom".
-    pub async fn held_by(&self, scope: &Scope, person_id: i64, disease_id: i64) -> Result<Vec<FlevelRow>, StoreError> {
+    pub async fn held_by(
+        &self,
+        scope: &Scope,
+        person_id: i64,
+        disease_id: i64,
+    ) -> Result<Vec<FlevelRow>, StoreError> {
         let stmt = Query::select()
             .columns(
-                ["person_id", "disease_id", "level", "via_person_id", "root_person_id", "exposure_id", "exposed_on"]
-                    .map(|c| (Alias::new("f"), Alias::new(c))),
+                [
+                    "person_id",
+                    "disease_id",
+                    "level",
+                    "via_person_id",
+                    "root_person_id",
+                    "exposure_id",
+                    "exposed_on",
+                ]
+                .map(|c| (Alias::new("f"), Alias::new(c))),
             )
             .expr_as(Expr::cust("p.full_name"), "via_name")
             .expr_as(Expr::cust("r.full_name"), "root_name")
             .from_as("person_flevels", "f")
-            .join_as(JoinType::InnerJoin, "persons", "p", Expr::cust("p.id = f.person_id"))
-            .join_as(JoinType::InnerJoin, "persons", "r", Expr::cust("r.id = f.root_person_id"))
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "p",
+                Expr::cust("p.id = f.person_id"),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "r",
+                Expr::cust("r.id = f.root_person_id"),
+            )
             .and_where(Expr::col((Alias::new("f"), Alias::new("via_person_id"))).eq(person_id))
             .and_where(Expr::col((Alias::new("f"), Alias::new("disease_id"))).eq(disease_id))
-            .and_where(crate::scope::area_in_scope((Alias::new("f"), Alias::new("area_id")), scope))
+            .and_where(crate::scope::area_in_scope(
+                (Alias::new("f"), Alias::new("area_id")),
+                scope,
+            ))
             .order_by((Alias::new("f"), Alias::new("level")), Order::Asc)
             .order_by((Alias::new("p"), Alias::new("sort_key")), Order::Asc)
             .limit(2000)
             .to_owned();
-        Ok(FlevelRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            FlevelRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// The graph around some people for one disease: exposures up to `hops` steps away (all
@@ -580,7 +658,8 @@ impl Store {
             }
             frontier = next;
         }
-        self.chain_of(disease_id, &seen, edges.into_values().collect(), truncated).await
+        self.chain_of(disease_id, &seen, edges.into_values().collect(), truncated)
+            .await
     }
 
     /// Names, levels and cases of a set of people, with the given exposures among them.

@@ -117,14 +117,21 @@ impl Store {
         let code = parse_code(code)?;
         let name = chongdich_domain::text::clean(name);
         if name.chars().count() < 2 || name.chars().count() > 100 {
-            return Err(chongdich_domain::Invalid::field("name", "tên bệnh từ 2 đến 100 ký tự").into());
+            return Err(
+                chongdich_domain::Invalid::field("name", "tên bệnh từ 2 đến 100 ký tự").into(),
+            );
         }
         let icd = chongdich_domain::text::clean(icd10);
         if self.disease_by_code(&code).await.is_ok() {
             return Err(chongdich_domain::Invalid::field("code", "mã bệnh đã có").into());
         }
         let id = self
-            .insert_disease(who, &code, &name, Some(icd.as_str()).filter(|s| !s.is_empty()))
+            .insert_disease(
+                who,
+                &code,
+                &name,
+                Some(icd.as_str()).filter(|s| !s.is_empty()),
+            )
             .await?;
         Ok(self.disease(id).await?.disease)
     }
@@ -136,8 +143,8 @@ impl Store {
         set: &RuleSet,
     ) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let params = serde_json::to_string(&set.params)
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let params =
+            serde_json::to_string(&set.params).map_err(|e| StoreError::Internal(e.to_string()))?;
         let txn = self.write().await?;
         txn.execute(
             &Query::insert()
@@ -171,8 +178,12 @@ impl Store {
             &txn,
             who,
             now,
-            &AuditEvent::new(AuditAction::Create, "rule_set", Some(disease_id.to_string()))
-                .with_detail(format!("v{} {} — {}", set.version, set.name, set.source)),
+            &AuditEvent::new(
+                AuditAction::Create,
+                "rule_set",
+                Some(disease_id.to_string()),
+            )
+            .with_detail(format!("v{} {} — {}", set.version, set.name, set.source)),
         )
         .await?;
         txn.commit().await?;
@@ -188,7 +199,13 @@ impl Store {
         draft: &chongdich_domain::disease::RuleSetDraft,
     ) -> Result<DiseaseRules, StoreError> {
         let current = self.disease(disease_id).await?;
-        let version = current.rule_sets.iter().map(|r| r.version).max().unwrap_or(0) + 1;
+        let version = current
+            .rule_sets
+            .iter()
+            .map(|r| r.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
         let set = draft.parse(version)?;
         self.insert_rule_set(who, disease_id, &set).await?;
         self.disease(disease_id).await
@@ -224,7 +241,14 @@ impl Store {
         let rows = RuleRow::find_by_statement(
             self.db.get_database_backend().build(
                 &Query::select()
-                    .columns(["version", "name", "source", "valid_from", "valid_to", "params"])
+                    .columns([
+                        "version",
+                        "name",
+                        "source",
+                        "valid_from",
+                        "valid_to",
+                        "params",
+                    ])
                     .from("rule_sets")
                     .and_where(Expr::col("disease_id").eq(id))
                     .order_by("version", Order::Asc)

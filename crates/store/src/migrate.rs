@@ -59,7 +59,11 @@ fn flag(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).boolean().not_null().to_owned()
 }
 
-fn index(name: &str, table: &'static str, cols: &[&'static str]) -> sea_orm::sea_query::IndexCreateStatement {
+fn index(
+    name: &str,
+    table: &'static str,
+    cols: &[&'static str],
+) -> sea_orm::sea_query::IndexCreateStatement {
     let mut i = Index::create().name(name).table(table).to_owned();
     for c in cols {
         i.col(*c);
@@ -153,7 +157,10 @@ fn m0004_surveillance(b: DbBackend) -> Vec<Statement> {
             .col(date("starts_on"))
             .col(date_null("ends_on"))
             .col(ts("created_at"))
-            .foreign_key(&mut fk(("outbreak_zones", "outbreak_id"), ("outbreaks", "id")))
+            .foreign_key(&mut fk(
+                ("outbreak_zones", "outbreak_id"),
+                ("outbreaks", "id"),
+            ))
             .to_owned(),
         Table::create()
             .table("cases")
@@ -212,8 +219,14 @@ fn m0004_surveillance(b: DbBackend) -> Vec<Statement> {
             .col(text("notes"))
             .col(ts("created_at"))
             .col(text("created_by"))
-            .foreign_key(&mut fk(("exposures", "source_person_id"), ("persons", "id")))
-            .foreign_key(&mut fk(("exposures", "exposed_person_id"), ("persons", "id")))
+            .foreign_key(&mut fk(
+                ("exposures", "source_person_id"),
+                ("persons", "id"),
+            ))
+            .foreign_key(&mut fk(
+                ("exposures", "exposed_person_id"),
+                ("persons", "id"),
+            ))
             .foreign_key(&mut fk(("exposures", "disease_id"), ("diseases", "id")))
             .to_owned(),
         Table::create()
@@ -265,7 +278,9 @@ fn m0004_surveillance(b: DbBackend) -> Vec<Statement> {
             .to_owned(),
     ];
     let indexes = [
-        index("rule_sets_version", "rule_sets", &["disease_id", "version"]).unique().to_owned(),
+        index("rule_sets_version", "rule_sets", &["disease_id", "version"])
+            .unique()
+            .to_owned(),
         index("persons_id_number", "persons", &["id_number"]),
         index("persons_phone", "persons", &["phone"]),
         index("persons_search", "persons", &["search_key"]),

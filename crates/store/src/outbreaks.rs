@@ -89,7 +89,17 @@ impl Store {
             .query_one(
                 &Query::insert()
                     .into_table("outbreaks")
-                    .columns(["province_code", "disease_id", "area_id", "name", "search_key", "place", "setting", "started_on", "created_at"])
+                    .columns([
+                        "province_code",
+                        "disease_id",
+                        "area_id",
+                        "name",
+                        "search_key",
+                        "place",
+                        "setting",
+                        "started_on",
+                        "created_at",
+                    ])
                     .values_panic([
                         province.into(),
                         rules.disease.id.into(),
@@ -147,15 +157,23 @@ impl Store {
             stmt.and_where(Expr::col((Alias::new("o"), Alias::new("ended_on"))).is_null());
         }
         let total = crate::count_of(&self.db, &stmt).await?;
-        stmt.order_by_expr(Expr::cust("CASE WHEN o.ended_on IS NULL THEN 0 ELSE 1 END"), Order::Asc)
-            .order_by((Alias::new("o"), Alias::new("started_on")), Order::Desc)
-            .order_by((Alias::new("o"), Alias::new("id")), Order::Desc)
-            .limit(limit)
-            .offset(offset);
+        stmt.order_by_expr(
+            Expr::cust("CASE WHEN o.ended_on IS NULL THEN 0 ELSE 1 END"),
+            Order::Asc,
+        )
+        .order_by((Alias::new("o"), Alias::new("started_on")), Order::Desc)
+        .order_by((Alias::new("o"), Alias::new("id")), Order::Desc)
+        .limit(limit)
+        .offset(offset);
         let items = OutbreakRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
             .await?;
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     /// Declares an outbreak over on a date.
@@ -168,7 +186,11 @@ impl Store {
     ) -> Result<OutbreakRow, StoreError> {
         let o = self.outbreak_row(scope, id).await?;
         if on < o.started_on {
-            return Err(chongdich_domain::Invalid::field("ended_on", "ngày kết thúc trước ngày phát hiện").into());
+            return Err(chongdich_domain::Invalid::field(
+                "ended_on",
+                "ngày kết thúc trước ngày phát hiện",
+            )
+            .into());
         }
         if on > self.clock.today() {
             return Err(chongdich_domain::Invalid::field("ended_on", "ngày ở tương lai").into());
@@ -210,7 +232,15 @@ impl Store {
         txn.execute(
             &Query::insert()
                 .into_table("outbreak_zones")
-                .columns(["outbreak_id", "area_id", "kind", "description", "starts_on", "ends_on", "created_at"])
+                .columns([
+                    "outbreak_id",
+                    "area_id",
+                    "kind",
+                    "description",
+                    "starts_on",
+                    "ends_on",
+                    "created_at",
+                ])
                 .values_panic([
                     outbreak_id.into(),
                     z.area_id.as_str().into(),
@@ -227,9 +257,13 @@ impl Store {
             &txn,
             who,
             now,
-            &AuditEvent::new(AuditAction::Create, "outbreak_zone", Some(outbreak_id.to_string()))
-                .in_area(o.area_id.clone())
-                .with_detail(format!("{} {}", z.kind.label(), z.area_id.as_str())),
+            &AuditEvent::new(
+                AuditAction::Create,
+                "outbreak_zone",
+                Some(outbreak_id.to_string()),
+            )
+            .in_area(o.area_id.clone())
+            .with_detail(format!("{} {}", z.kind.label(), z.area_id.as_str())),
         )
         .await?;
         txn.commit().await?;
@@ -239,35 +273,61 @@ impl Store {
     pub async fn zones(&self, outbreak_id: i64) -> Result<Vec<ZoneRow>, StoreError> {
         let stmt = Query::select()
             .columns(
-                ["id", "outbreak_id", "area_id", "kind", "description", "starts_on", "ends_on"]
-                    .map(|c| (Alias::new("z"), Alias::new(c))),
+                [
+                    "id",
+                    "outbreak_id",
+                    "area_id",
+                    "kind",
+                    "description",
+                    "starts_on",
+                    "ends_on",
+                ]
+                .map(|c| (Alias::new("z"), Alias::new(c))),
             )
             .expr_as(Expr::cust("a.name"), "area_name")
             .from_as("outbreak_zones", "z")
-            .join_as(JoinType::InnerJoin, "areas", "a", Expr::cust("a.id = z.area_id"))
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "a",
+                Expr::cust("a.id = z.area_id"),
+            )
             .and_where(Expr::col((Alias::new("z"), Alias::new("outbreak_id"))).eq(outbreak_id))
             .order_by((Alias::new("z"), Alias::new("starts_on")), Order::Asc)
             .to_owned();
-        Ok(ZoneRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            ZoneRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Cases per day (curve date) and place found, for the cases matching a filter.
-    pub async fn curve(&self, scope: &Scope, f: &CaseFilter) -> Result<Vec<CurvePoint>, StoreError> {
+    pub async fn curve(
+        &self,
+        scope: &Scope,
+        f: &CaseFilter,
+    ) -> Result<Vec<CurvePoint>, StoreError> {
         let mut stmt = Query::select()
             .expr_as(Expr::cust("c.curve_date"), "day")
             .expr_as(Expr::cust("c.found_in"), "found_in")
             .expr_as(Expr::cust("COUNT(*)"), "n")
             .from_as("cases", "c")
-            .join_as(JoinType::InnerJoin, "persons", "p", Expr::cust("p.id = c.person_id"))
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "p",
+                Expr::cust("p.id = c.person_id"),
+            )
             .to_owned();
         apply_filter(&mut stmt, scope, f);
         stmt.add_group_by([Expr::cust("c.curve_date"), Expr::cust("c.found_in")])
             .order_by_expr(Expr::cust("c.curve_date"), Order::Asc);
-        Ok(CurvePoint::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            CurvePoint::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// The chain of an outbreak: its confirmed cases and the exposures among them.
@@ -300,7 +360,13 @@ impl Store {
         }
         for chunk in ids.chunks(500) {
             let stmt = Query::select()
-                .columns(["id", "source_person_id", "exposed_person_id", "first_date", "last_date"])
+                .columns([
+                    "id",
+                    "source_person_id",
+                    "exposed_person_id",
+                    "first_date",
+                    "last_date",
+                ])
                 .from("exposures")
                 .and_where(Expr::col("disease_id").eq(o.disease_id))
                 .and_where(Expr::col("exposed_person_id").is_in(chunk.to_vec()))

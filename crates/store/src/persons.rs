@@ -120,7 +120,10 @@ fn person_values(
 ) -> Vec<(&'static str, sea_orm::Value)> {
     let key = input.name_key();
     let (birth_date, birth_year) = match input.birth {
-        Some(Birth::Date(d)) => (Some(d), Some(d.format("%Y").to_string().parse::<i32>().unwrap_or(0))),
+        Some(Birth::Date(d)) => (
+            Some(d),
+            Some(d.format("%Y").to_string().parse::<i32>().unwrap_or(0)),
+        ),
         Some(Birth::Year(y)) => (None, Some(y)),
         None => (None, None),
     };
@@ -212,8 +215,10 @@ fn as_number(q: &str) -> Option<String> {
         .filter(|c| !matches!(c, ' ' | '.' | '-'))
         .collect();
     let t = t.strip_prefix("+84").map(|r| format!("0{r}")).unwrap_or(t);
-    (t.len() >= 6 && t.chars().all(|c| c.is_ascii_alphanumeric()) && t.chars().any(|c| c.is_ascii_digit()))
-        .then(|| t.to_uppercase())
+    (t.len() >= 6
+        && t.chars().all(|c| c.is_ascii_alphanumeric())
+        && t.chars().any(|c| c.is_ascii_digit()))
+    .then(|| t.to_uppercase())
 }
 
 impl Store {
@@ -226,7 +231,8 @@ impl Store {
     ) -> Result<Vec<PersonRow>, StoreError> {
         let mut any = Cond::any();
         if let Some(doc) = &input.id {
-            any = any.add(Expr::col((Alias::new("p"), Alias::new("id_number"))).eq(doc.number.clone()));
+            any = any
+                .add(Expr::col((Alias::new("p"), Alias::new("id_number"))).eq(doc.number.clone()));
         }
         if let Some(phone) = &input.phone {
             any = any.add(Expr::col((Alias::new("p"), Alias::new("phone"))).eq(phone.as_str()));
@@ -240,13 +246,18 @@ impl Store {
         let stmt = select_persons()
             .cond_where(any)
             .and_where(Expr::col((Alias::new("p"), Alias::new("merged_into"))).is_null())
-            .and_where(area_in_scope((Alias::new("p"), Alias::new("area_id")), scope))
+            .and_where(area_in_scope(
+                (Alias::new("p"), Alias::new("area_id")),
+                scope,
+            ))
             .order_by((Alias::new("p"), Alias::new("id")), Order::Asc)
             .limit(20)
             .to_owned();
-        Ok(PersonRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            PersonRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Creates a person unless records that may be the same person exist; with `confirm_new`,
@@ -285,7 +296,10 @@ impl Store {
     pub(crate) async fn person_row(&self, scope: &Scope, id: i64) -> Result<PersonRow, StoreError> {
         let stmt = select_persons()
             .and_where(Expr::col((Alias::new("p"), Alias::new("id"))).eq(id))
-            .and_where(area_in_scope((Alias::new("p"), Alias::new("area_id")), scope))
+            .and_where(area_in_scope(
+                (Alias::new("p"), Alias::new("area_id")),
+                scope,
+            ))
             .to_owned();
         PersonRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .one(&self.db)
@@ -298,7 +312,8 @@ impl Store {
         let p = self.person_row(scope, id).await?;
         self.audit(
             who,
-            AuditEvent::new(AuditAction::View, "person", Some(id.to_string())).in_area(p.area_id.clone()),
+            AuditEvent::new(AuditAction::View, "person", Some(id.to_string()))
+                .in_area(p.area_id.clone()),
         )
         .await?;
         Ok(p)
@@ -317,7 +332,10 @@ impl Store {
     ) -> Result<Page<PersonRow>, StoreError> {
         let mut stmt = select_persons()
             .and_where(Expr::col((Alias::new("p"), Alias::new("merged_into"))).is_null())
-            .and_where(area_in_scope((Alias::new("p"), Alias::new("area_id")), scope))
+            .and_where(area_in_scope(
+                (Alias::new("p"), Alias::new("area_id")),
+                scope,
+            ))
             .to_owned();
         let q = f.q.trim();
         let mut by_name = false;
@@ -373,7 +391,12 @@ impl Store {
             )
             .await?;
         }
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     /// Corrects a person's record.
@@ -386,7 +409,9 @@ impl Store {
     ) -> Result<PersonRow, StoreError> {
         let before = self.person_row(scope, id).await?;
         if before.merged_into.is_some() {
-            return Err(StoreError::Conflict("hồ sơ đã được gộp vào hồ sơ khác".into()));
+            return Err(StoreError::Conflict(
+                "hồ sơ đã được gộp vào hồ sơ khác".into(),
+            ));
         }
         self.check_area(scope, &input.area_id).await?;
         let now = self.clock.now();
@@ -436,7 +461,11 @@ impl Store {
         let k = self.person_row(scope, kept).await?;
         let m = match self.person_row(scope, merged).await {
             Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field("merged_id", "hồ sơ cần gộp không có hoặc ngoài phạm vi").into());
+                return Err(Invalid::field(
+                    "merged_id",
+                    "hồ sơ cần gộp không có hoặc ngoài phạm vi",
+                )
+                .into());
             }
             other => other?,
         };
@@ -444,7 +473,8 @@ impl Store {
             return Err(Invalid::field("merged_id", "hồ sơ đã được gộp trước đó").into());
         }
         let now = self.clock.now();
-        let snapshot = serde_json::to_string(&m).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let snapshot =
+            serde_json::to_string(&m).map_err(|e| StoreError::Internal(e.to_string()))?;
         let txn = self.write().await?;
         for (table, col) in [
             ("cases", "person_id"),
@@ -490,7 +520,10 @@ impl Store {
             now,
             &AuditEvent::new(AuditAction::Merge, "person", Some(kept.to_string()))
                 .in_area(k.area_id.clone())
-                .with_detail(format!("gộp hồ sơ #{merged} ({}) vào #{kept} ({})", m.full_name, k.full_name)),
+                .with_detail(format!(
+                    "gộp hồ sơ #{merged} ({}) vào #{kept} ({})",
+                    m.full_name, k.full_name
+                )),
         )
         .await?;
         let diseases = crate::contacts::diseases_touching(&txn, &[kept, merged]).await?;
@@ -502,14 +535,23 @@ impl Store {
     }
 
     /// Records merged into a person (to show "this record absorbed …").
-    pub async fn merged_into(&self, scope: &Scope, kept: i64) -> Result<Vec<PersonRow>, StoreError> {
+    pub async fn merged_into(
+        &self,
+        scope: &Scope,
+        kept: i64,
+    ) -> Result<Vec<PersonRow>, StoreError> {
         let stmt = select_persons()
             .and_where(Expr::col((Alias::new("p"), Alias::new("merged_into"))).eq(kept))
-            .and_where(area_in_scope((Alias::new("p"), Alias::new("area_id")), scope))
+            .and_where(area_in_scope(
+                (Alias::new("p"), Alias::new("area_id")),
+                scope,
+            ))
             .to_owned();
-        Ok(PersonRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            PersonRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 }
 

@@ -80,17 +80,52 @@ pub struct SampleFilter {
 fn select_samples(scope: &Scope) -> SelectStatement {
     Query::select()
         .columns(
-            ["id", "area_id", "person_id", "case_id", "disease_id", "kind", "reason", "pool_size", "pool_code", "taken_on", "lab_id", "symptoms", "result", "result_on", "ct", "created_at"]
-                .map(|c| (Alias::new("s"), Alias::new(c))),
+            [
+                "id",
+                "area_id",
+                "person_id",
+                "case_id",
+                "disease_id",
+                "kind",
+                "reason",
+                "pool_size",
+                "pool_code",
+                "taken_on",
+                "lab_id",
+                "symptoms",
+                "result",
+                "result_on",
+                "ct",
+                "created_at",
+            ]
+            .map(|c| (Alias::new("s"), Alias::new(c))),
         )
         .expr_as(Expr::cust("p.full_name"), "full_name")
         .expr_as(Expr::cust("d.code"), "disease_code")
         .expr_as(Expr::cust("l.name"), "lab_name")
         .from_as("samples", "s")
-        .join_as(JoinType::InnerJoin, "persons", "p", Expr::cust("p.id = s.person_id"))
-        .join_as(JoinType::InnerJoin, "diseases", "d", Expr::cust("d.id = s.disease_id"))
-        .join_as(JoinType::LeftJoin, "labs", "l", Expr::cust("l.id = s.lab_id"))
-        .and_where(area_in_scope((Alias::new("s"), Alias::new("area_id")), scope))
+        .join_as(
+            JoinType::InnerJoin,
+            "persons",
+            "p",
+            Expr::cust("p.id = s.person_id"),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "diseases",
+            "d",
+            Expr::cust("d.id = s.disease_id"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "labs",
+            "l",
+            Expr::cust("l.id = s.lab_id"),
+        )
+        .and_where(area_in_scope(
+            (Alias::new("s"), Alias::new("area_id")),
+            scope,
+        ))
         .to_owned()
 }
 
@@ -129,8 +164,20 @@ impl Store {
             .query_one(
                 &Query::insert()
                     .into_table("labs")
-                    .columns(["province_code", "area_id", "name", "capacity_per_day", "created_at"])
-                    .values_panic([province.into(), area.as_str().into(), name.clone().into(), capacity_per_day.into(), now.into()])
+                    .columns([
+                        "province_code",
+                        "area_id",
+                        "name",
+                        "capacity_per_day",
+                        "created_at",
+                    ])
+                    .values_panic([
+                        province.into(),
+                        area.as_str().into(),
+                        name.clone().into(),
+                        capacity_per_day.into(),
+                        now.into(),
+                    ])
                     .returning_col("id")
                     .to_owned(),
             )
@@ -141,7 +188,9 @@ impl Store {
             &txn,
             who,
             now,
-            &AuditEvent::new(AuditAction::Create, "lab", Some(id.to_string())).in_area(area.as_str()).with_detail(name),
+            &AuditEvent::new(AuditAction::Create, "lab", Some(id.to_string()))
+                .in_area(area.as_str())
+                .with_detail(name),
         )
         .await?;
         txn.commit().await?;
@@ -158,16 +207,29 @@ impl Store {
 
     pub async fn labs(&self, scope: &Scope) -> Result<Vec<LabRow>, StoreError> {
         let stmt = Query::select()
-            .columns(["id", "area_id", "name", "capacity_per_day"].map(|c| (Alias::new("l"), Alias::new(c))))
+            .columns(
+                ["id", "area_id", "name", "capacity_per_day"]
+                    .map(|c| (Alias::new("l"), Alias::new(c))),
+            )
             .expr_as(Expr::cust("a.name"), "area_name")
             .from_as("labs", "l")
-            .join_as(JoinType::InnerJoin, "areas", "a", Expr::cust("a.id = l.area_id"))
-            .and_where(area_in_scope((Alias::new("l"), Alias::new("area_id")), scope))
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "a",
+                Expr::cust("a.id = l.area_id"),
+            )
+            .and_where(area_in_scope(
+                (Alias::new("l"), Alias::new("area_id")),
+                scope,
+            ))
             .order_by((Alias::new("l"), Alias::new("id")), Order::Asc)
             .to_owned();
-        Ok(LabRow::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            LabRow::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Records a sample taken from a person.
@@ -181,14 +243,20 @@ impl Store {
         let rules = self.disease_for_input(&input.disease).await?;
         let person = match self.person_row(scope, person_id).await {
             Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field("person_id", format!("không có người #{person_id} trong phạm vi của bạn")).into());
+                return Err(Invalid::field(
+                    "person_id",
+                    format!("không có người #{person_id} trong phạm vi của bạn"),
+                )
+                .into());
             }
             other => other?,
         };
         if let Some(lab) = input.lab_id
             && self.lab(&Scope::everywhere(), lab).await.is_err()
         {
-            return Err(Invalid::field("lab_id", format!("không có phòng xét nghiệm #{lab}")).into());
+            return Err(
+                Invalid::field("lab_id", format!("không có phòng xét nghiệm #{lab}")).into(),
+            );
         }
         let now = self.clock.now();
         let txn = self.write().await?;
@@ -215,7 +283,23 @@ impl Store {
             .query_one(
                 &Query::insert()
                     .into_table("samples")
-                    .columns(["province_code", "area_id", "person_id", "case_id", "disease_id", "kind", "reason", "pool_size", "pool_code", "taken_on", "lab_id", "symptoms", "result", "created_at", "created_by"])
+                    .columns([
+                        "province_code",
+                        "area_id",
+                        "person_id",
+                        "case_id",
+                        "disease_id",
+                        "kind",
+                        "reason",
+                        "pool_size",
+                        "pool_code",
+                        "taken_on",
+                        "lab_id",
+                        "symptoms",
+                        "result",
+                        "created_at",
+                        "created_by",
+                    ])
                     .values_panic([
                         person.province_code.clone().into(),
                         person.area_id.clone().into(),
@@ -279,7 +363,9 @@ impl Store {
         let today = self.clock.today();
         let now = self.clock.now();
         let confirms = r.result == TestResult::Positive
-            && self.rules_today(&rules).is_some_and(|p| p.confirms(kind, pooled));
+            && self
+                .rules_today(&rules)
+                .is_some_and(|p| p.confirms(kind, pooled));
         let txn = self.write().await?;
         txn.execute(
             &Query::update()
@@ -317,7 +403,8 @@ impl Store {
                 .await?;
             if already.is_none() {
                 if let Some(case_id) = Store::open_case_of(&txn, s.person_id, s.disease_id).await? {
-                    self.confirm_in(&txn, who, case_id, s.taken_on, r.result_on, &reason).await?;
+                    self.confirm_in(&txn, who, case_id, s.taken_on, r.result_on, &reason)
+                        .await?;
                     confirmed_case_id = Some(case_id);
                 } else {
                     let person = self.person_row(&Scope::everywhere(), s.person_id).await?;
@@ -331,14 +418,18 @@ impl Store {
                             confirmed: Some(r.result_on),
                             isolated: None,
                         },
-                        found_in: found_in_for(SampleReason::parse(&s.reason).unwrap_or(SampleReason::Other)),
+                        found_in: found_in_for(
+                            SampleReason::parse(&s.reason).unwrap_or(SampleReason::Other),
+                        ),
                         source_known: false,
                         setting: Setting::Other,
                         treatment_place: String::new(),
                         illegal_entry: false,
                         notes: reason.clone(),
                     };
-                    let id = self.insert_case(&txn, who, &person, &rules, &input, now, today).await?;
+                    let id = self
+                        .insert_case(&txn, who, &person, &rules, &input, now, today)
+                        .await?;
                     confirmed_case_id = Some(id);
                 }
                 if let Some(c) = confirmed_case_id {
@@ -373,7 +464,13 @@ impl Store {
         let row = txn
             .query_one(
                 &Query::select()
-                    .columns(["person_id", "disease_id", "classification", "area_id", "onset_date"])
+                    .columns([
+                        "person_id",
+                        "disease_id",
+                        "classification",
+                        "area_id",
+                        "onset_date",
+                    ])
                     .from("cases")
                     .and_where(Expr::col("id").eq(case_id))
                     .to_owned(),
@@ -400,7 +497,15 @@ impl Store {
         txn.execute(
             &Query::insert()
                 .into_table("case_events")
-                .columns(["case_id", "at", "on_date", "from_class", "to_class", "reason", "by_user"])
+                .columns([
+                    "case_id",
+                    "at",
+                    "on_date",
+                    "from_class",
+                    "to_class",
+                    "reason",
+                    "by_user",
+                ])
                 .values_panic([
                     case_id.into(),
                     now.into(),
@@ -454,11 +559,19 @@ impl Store {
             stmt.and_where(Expr::col(s("person_id")).eq(p));
         }
         let total = crate::count_capped(&self.db, &stmt, 10_000).await?;
-        stmt.order_by(s("taken_on"), Order::Desc).order_by(s("id"), Order::Desc).limit(limit).offset(offset);
+        stmt.order_by(s("taken_on"), Order::Desc)
+            .order_by(s("id"), Order::Desc)
+            .limit(limit)
+            .offset(offset);
         let items = SampleRow::find_by_statement(self.db.get_database_backend().build(&stmt))
             .all(&self.db)
             .await?;
-        Ok(Page { items, total, limit, offset })
+        Ok(Page {
+            items,
+            total,
+            limit,
+            offset,
+        })
     }
 
     /// Samples per lab per day in a period, against each lab's capacity.
@@ -474,18 +587,36 @@ impl Store {
             .expr_as(Expr::cust("l.capacity_per_day"), "capacity_per_day")
             .expr_as(Expr::cust("s.taken_on"), "day")
             .expr_as(Expr::cust("COUNT(*)"), "samples")
-            .expr_as(Expr::cust("SUM(CASE WHEN s.result = 'positive' THEN 1 ELSE 0 END)"), "positive")
+            .expr_as(
+                Expr::cust("SUM(CASE WHEN s.result = 'positive' THEN 1 ELSE 0 END)"),
+                "positive",
+            )
             .from_as("samples", "s")
-            .join_as(JoinType::InnerJoin, "labs", "l", Expr::cust("l.id = s.lab_id"))
-            .and_where(area_in_scope((Alias::new("l"), Alias::new("area_id")), scope))
+            .join_as(
+                JoinType::InnerJoin,
+                "labs",
+                "l",
+                Expr::cust("l.id = s.lab_id"),
+            )
+            .and_where(area_in_scope(
+                (Alias::new("l"), Alias::new("area_id")),
+                scope,
+            ))
             .and_where(Expr::col((Alias::new("s"), Alias::new("taken_on"))).gte(from))
             .and_where(Expr::col((Alias::new("s"), Alias::new("taken_on"))).lte(to))
-            .add_group_by([Expr::cust("l.id"), Expr::cust("l.name"), Expr::cust("l.capacity_per_day"), Expr::cust("s.taken_on")])
+            .add_group_by([
+                Expr::cust("l.id"),
+                Expr::cust("l.name"),
+                Expr::cust("l.capacity_per_day"),
+                Expr::cust("s.taken_on"),
+            ])
             .order_by_expr(Expr::cust("s.taken_on"), Order::Desc)
             .order_by_expr(Expr::cust("l.id"), Order::Asc)
             .to_owned();
-        Ok(LabLoad::find_by_statement(self.db.get_database_backend().build(&stmt))
-            .all(&self.db)
-            .await?)
+        Ok(
+            LabLoad::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
     }
 }

@@ -346,6 +346,18 @@ impl GenerateReport {
         self.flevels += n(d.flevels.len());
     }
 
+    fn merge(&mut self, d: &GenerateReport) {
+        self.people += d.people;
+        self.labs += d.labs;
+        self.outbreaks += d.outbreaks;
+        self.zones += d.zones;
+        self.cases += d.cases;
+        self.case_events += d.case_events;
+        self.exposures += d.exposures;
+        self.samples += d.samples;
+        self.flevels += d.flevels;
+    }
+
     /// Every row loaded.
     pub fn rows(&self) -> u64 {
         self.people
@@ -415,14 +427,17 @@ pub async fn generate(
         disease_id: rules.disease.id,
         now: store.clock().now(),
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkData>(2);
+    // Phases: people, labs, outbreaks, F-levels. Batches of one phase are independent and go
+    // to the database in parallel on PostgreSQL (COPY is bound by one backend's CPU); a phase
+    // starts once the one it refers to is committed.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u8, BulkData)>(4);
     let producer = tokio::task::spawn_blocking(move || {
         for chunk in world.people() {
             let data = BulkData {
                 persons: chunk.into_iter().map(person_record).collect(),
                 ..BulkData::default()
             };
-            if tx.blocking_send(data).is_err() {
+            if tx.blocking_send((0, data)).is_err() {
                 return;
             }
         }
@@ -430,12 +445,12 @@ pub async fn generate(
             labs: world.labs().into_iter().map(|l| mapper.lab(l)).collect(),
             ..BulkData::default()
         };
-        if tx.blocking_send(labs).is_err() {
+        if tx.blocking_send((1, labs)).is_err() {
             return;
         }
         let mut epidemic = world.epidemic();
         for batch in epidemic.by_ref() {
-            if tx.blocking_send(mapper.batch(batch)).is_err() {
+            if tx.blocking_send((2, mapper.batch(batch))).is_err() {
                 return;
             }
         }
@@ -445,7 +460,7 @@ pub async fn generate(
                 flevels: chunk.iter().cloned().map(|f| mapper.flevel(f)).collect(),
                 ..BulkData::default()
             };
-            if tx.blocking_send(data).is_err() {
+            if tx.blocking_send((3, data)).is_err() {
                 return;
             }
         }
@@ -454,11 +469,39 @@ pub async fn generate(
         big_outbreak_id: (opts.cases >= 10_000).then_some(next.outbreak),
         ..GenerateReport::default()
     };
-    while let Some(data) = rx.recv().await {
-        store.bulk_insert(&data).await?;
-        report.add(&data);
+    let writers = match store.engine() {
+        chongdich_store::Engine::Postgres => 2,
+        chongdich_store::Engine::Sqlite => 1,
+    };
+    let mut inflight: tokio::task::JoinSet<Result<GenerateReport, StoreError>> =
+        tokio::task::JoinSet::new();
+    let mut phase = 0u8;
+    let mut done = |r: Result<Result<GenerateReport, StoreError>, tokio::task::JoinError>,
+                    report: &mut GenerateReport|
+     -> Result<(), StoreError> {
+        let d = r.map_err(|e| StoreError::Internal(format!("a writer stopped: {e}")))??;
+        report.merge(&d);
         report.seconds = started.elapsed().as_secs_f64();
-        progress(&report);
+        progress(report);
+        Ok(())
+    };
+    while let Some((p, data)) = rx.recv().await {
+        while (p != phase && !inflight.is_empty()) || inflight.len() >= writers {
+            if let Some(r) = inflight.join_next().await {
+                done(r, &mut report)?;
+            }
+        }
+        phase = p;
+        let store = store.clone();
+        inflight.spawn(async move {
+            let mut d = GenerateReport::default();
+            d.add(&data);
+            store.bulk_insert(&data).await?;
+            Ok(d)
+        });
+    }
+    while let Some(r) = inflight.join_next().await {
+        done(r, &mut report)?;
     }
     producer
         .await

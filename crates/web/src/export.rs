@@ -36,7 +36,8 @@ pub const CASE_HEADERS: [&str; 20] = [
 ];
 
 fn d(v: Option<chrono::NaiveDate>) -> String {
-    v.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()
+    v.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 
 /// The cells of one case, as text, in header order.
@@ -54,16 +55,28 @@ pub fn case_cells(c: &CaseRow) -> [String; 20] {
         c.area_id.clone(),
         c.area_name.clone(),
         c.disease_code.clone(),
-        Classification::parse(&c.classification).map(|x| x.label().to_owned()).unwrap_or_default(),
+        Classification::parse(&c.classification)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
         d(c.onset_date),
         d(c.sample_date),
         d(c.confirmed_date),
         d(c.isolated_on),
-        FoundIn::parse(&c.found_in).map(|x| x.label().to_owned()).unwrap_or_default(),
-        if c.source_known { "Có".into() } else { "Không".into() },
-        Setting::parse(&c.setting).map(|x| x.label().to_owned()).unwrap_or_default(),
+        FoundIn::parse(&c.found_in)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
+        if c.source_known {
+            "Có".into()
+        } else {
+            "Không".into()
+        },
+        Setting::parse(&c.setting)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
         c.treatment_place.clone(),
-        Outcome::parse(&c.outcome).map(|x| x.label().to_owned()).unwrap_or_default(),
+        Outcome::parse(&c.outcome)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
         d(c.outcome_date),
         c.outbreak_id.map(|o| o.to_string()).unwrap_or_default(),
     ]
@@ -73,18 +86,31 @@ pub fn case_cells(c: &CaseRow) -> [String; 20] {
 pub fn csv_rows(rows: &[CaseRow], first: bool) -> Result<Bytes, std::io::Error> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(rows.len() * 160));
     if first {
-        w.write_record(CASE_HEADERS).map_err(std::io::Error::other)?;
+        w.write_record(CASE_HEADERS)
+            .map_err(std::io::Error::other)?;
     }
     for r in rows {
-        w.write_record(case_cells(r)).map_err(std::io::Error::other)?;
+        w.write_record(case_cells(r))
+            .map_err(std::io::Error::other)?;
     }
-    let mut out = if first { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
-    out.extend(w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
+    let mut out = if first {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    out.extend(
+        w.into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?,
+    );
     Ok(Bytes::from(out))
 }
 
 /// Writes the filtered cases to a temporary .xlsx file and returns its path.
-pub async fn xlsx_to_file(store: &Store, scope: &Scope, f: &CaseFilter) -> Result<PathBuf, ApiError> {
+pub async fn xlsx_to_file(
+    store: &Store,
+    scope: &Scope,
+    f: &CaseFilter,
+) -> Result<PathBuf, ApiError> {
     use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| ApiError::internal(e);
     let mut wb = Workbook::new();
@@ -92,7 +118,8 @@ pub async fn xlsx_to_file(store: &Store, scope: &Scope, f: &CaseFilter) -> Resul
     let ws = wb.add_worksheet_with_constant_memory().map_err(err)?;
     ws.set_name("Ca bệnh").map_err(err)?;
     for (c, h) in CASE_HEADERS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
     }
     let mut row = 1u32;
     let mut after = 0i64;
@@ -140,9 +167,8 @@ pub async fn file_body(path: PathBuf) -> std::io::Result<Body> {
             let _ = std::fs::remove_file(&self.0);
         }
     }
-    let stream = futures_util::stream::unfold(
-        (file, Cleanup(path)),
-        |(mut file, cleanup)| async move {
+    let stream =
+        futures_util::stream::unfold((file, Cleanup(path)), |(mut file, cleanup)| async move {
             let mut buf = vec![0u8; 64 * 1024];
             match file.read(&mut buf).await {
                 Ok(0) => None,
@@ -152,7 +178,6 @@ pub async fn file_body(path: PathBuf) -> std::io::Result<Body> {
                 }
                 Err(e) => Some((Err(e), (file, cleanup))),
             }
-        },
-    );
+        });
     Ok(Body::from_stream(stream))
 }

@@ -156,12 +156,22 @@ pub struct CaseQuery {
 impl CaseQuery {
     pub async fn filter(&self, s: &AppState) -> Result<CaseFilter, ApiError> {
         let mut c = chongdich_domain::error::Collector::new();
-        let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let nonempty = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
         let area = nonempty(&self.area_id).and_then(|a| c.take(AreaId::parse(&a)));
-        let classification = nonempty(&self.classification).and_then(|v| c.take(Classification::parse(&v)));
+        let classification =
+            nonempty(&self.classification).and_then(|v| c.take(Classification::parse(&v)));
         let found_in = nonempty(&self.found_in).and_then(|v| c.take(FoundIn::parse(&v)));
-        let from = c.take(parse_date("from", self.from.as_deref().unwrap_or(""))).flatten();
-        let to = c.take(parse_date("to", self.to.as_deref().unwrap_or(""))).flatten();
+        let from = c
+            .take(parse_date("from", self.from.as_deref().unwrap_or("")))
+            .flatten();
+        let to = c
+            .take(parse_date("to", self.to.as_deref().unwrap_or("")))
+            .flatten();
         let disease_id = match nonempty(&self.disease) {
             Some(d) => match s.store.disease_for_input(&d).await {
                 Ok(r) => Some(r.disease.id),
@@ -198,10 +208,19 @@ pub async fn list(
 ) -> Result<Json<CasePage>, ApiError> {
     require(&u, Permission::ViewPersons)?;
     let f = q.filter(&s).await?;
-    let p = PageParams { limit: q.limit, offset: q.offset };
+    let p = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .cases(&u.scope(Permission::ViewPersons), &u.who(), &f, p.limit(), p.offset())
+        .cases(
+            &u.scope(Permission::ViewPersons),
+            &u.who(),
+            &f,
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(CasePage {
         items: page.items.into_iter().map(Case::from).collect(),
@@ -267,10 +286,19 @@ impl NewCase {
 }
 
 async fn detail(s: &AppState, u: &Authed, id: i64) -> Result<CaseDetail, ApiError> {
-    let c = s.store.case(&u.scope(Permission::ViewPersons), &u.who(), id).await?;
+    let c = s
+        .store
+        .case(&u.scope(Permission::ViewPersons), &u.who(), id)
+        .await?;
     Ok(CaseDetail {
         case: c.into(),
-        history: s.store.case_events(id).await?.into_iter().map(CaseEvent::from).collect(),
+        history: s
+            .store
+            .case_events(id)
+            .await?
+            .into_iter()
+            .map(CaseEvent::from)
+            .collect(),
     })
 }
 
@@ -287,7 +315,12 @@ pub async fn create(
     let input = body.draft().parse(s.clock.today())?;
     let id = s
         .store
-        .create_case(&u.scope(Permission::EditSurveillance), &u.who(), body.person_id, &input)
+        .create_case(
+            &u.scope(Permission::EditSurveillance),
+            &u.who(),
+            body.person_id,
+            &input,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(detail(&s, &u, id).await?)))
 }
@@ -332,11 +365,26 @@ pub async fn classify(
     require(&u, Permission::EditSurveillance)?;
     let mut c = chongdich_domain::error::Collector::new();
     let to = c.take(Classification::parse(&body.classification));
-    let on = c.take(chongdich_domain::vocab::parse_past_date("on_date", &body.on_date, s.clock.today())).flatten();
+    let on = c
+        .take(chongdich_domain::vocab::parse_past_date(
+            "on_date",
+            &body.on_date,
+            s.clock.today(),
+        ))
+        .flatten();
     c.finish()?;
-    let Some(to) = to else { return Err(ApiError::internal("classification missing")) };
+    let Some(to) = to else {
+        return Err(ApiError::internal("classification missing"));
+    };
     s.store
-        .classify_case(&u.scope(Permission::EditSurveillance), &u.who(), id, to, &body.reason, on)
+        .classify_case(
+            &u.scope(Permission::EditSurveillance),
+            &u.who(),
+            id,
+            to,
+            &body.reason,
+            on,
+        )
         .await?;
     Ok(Json(detail(&s, &u, id).await?))
 }
@@ -363,7 +411,9 @@ pub async fn outcome(
     require(&u, Permission::EditSurveillance)?;
     let scope = u.scope(Permission::EditSurveillance);
     let case = s.store.case(&scope, &u.who(), id).await?;
-    let cl = case.classification().ok_or_else(|| ApiError::internal("bad classification"))?;
+    let cl = case
+        .classification()
+        .ok_or_else(|| ApiError::internal("bad classification"))?;
     let (o, d) = parse_outcome(&body.outcome, &body.outcome_date, cl, s.clock.today())?;
     s.store.set_outcome(&scope, &u.who(), id, o, d).await?;
     Ok(Json(detail(&s, &u, id).await?))
@@ -388,7 +438,12 @@ pub async fn set_outbreak(
 ) -> Result<Json<CaseDetail>, ApiError> {
     require(&u, Permission::EditSurveillance)?;
     s.store
-        .set_case_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), id, body.outbreak_id)
+        .set_case_outbreak(
+            &u.scope(Permission::EditSurveillance),
+            &u.who(),
+            id,
+            body.outbreak_id,
+        )
         .await?;
     Ok(Json(detail(&s, &u, id).await?))
 }
@@ -434,7 +489,11 @@ impl From<Chain> for ChainGraph {
             edges: c
                 .edges
                 .into_iter()
-                .map(|e| ChainEdge { source: e.source, exposed: e.exposed, first_date: e.first_date })
+                .map(|e| ChainEdge {
+                    source: e.source,
+                    exposed: e.exposed,
+                    first_date: e.first_date,
+                })
                 .collect(),
             truncated: c.truncated,
         }
@@ -451,8 +510,16 @@ pub async fn chain(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ChainGraph>, ApiError> {
     require(&u, Permission::ViewPersons)?;
-    let c = s.store.case(&u.scope(Permission::ViewPersons), &u.who(), id).await?;
-    Ok(Json(s.store.chain(c.disease_id, &[c.person_id], 3, 300).await?.into()))
+    let c = s
+        .store
+        .case(&u.scope(Permission::ViewPersons), &u.who(), id)
+        .await?;
+    Ok(Json(
+        s.store
+            .chain(c.disease_id, &[c.person_id], 3, 300)
+            .await?
+            .into(),
+    ))
 }
 
 /// The chain drawn as SVG, for pages and reports.
@@ -466,7 +533,11 @@ pub fn chain_svg(chain: &Chain, highlight: Option<i64>, title: &str) -> String {
                 Some(l) => format!("F{l} · {}", n.full_name),
                 None => n.full_name.clone(),
             },
-            sublabel: n.case_code.clone().map(|c| format!("BN {c}")).unwrap_or_else(|| format!("#{}", n.person_id)),
+            sublabel: n
+                .case_code
+                .clone()
+                .map(|c| format!("BN {c}"))
+                .unwrap_or_else(|| format!("#{}", n.person_id)),
             level: n.level,
             href: Some(format!("/persons/{}", n.person_id)),
         })
@@ -497,7 +568,11 @@ pub async fn export(
     export_response(&s, &u, &q).await
 }
 
-pub async fn export_response(s: &AppState, u: &Authed, q: &CaseQuery) -> Result<Response, ApiError> {
+pub async fn export_response(
+    s: &AppState,
+    u: &Authed,
+    q: &CaseQuery,
+) -> Result<Response, ApiError> {
     let xlsx = match q.format.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         None | Some("csv") => false,
         Some("xlsx") => true,
@@ -506,16 +581,24 @@ pub async fn export_response(s: &AppState, u: &Authed, q: &CaseQuery) -> Result<
     let f = q.filter(s).await?;
     let scope = u.scope(Permission::ViewPersons);
     s.store
-        .audit(&u.who(), AuditEvent::new(AuditAction::Export, "case", None).with_detail(format!("{f:?}")))
+        .audit(
+            &u.who(),
+            AuditEvent::new(AuditAction::Export, "case", None).with_detail(format!("{f:?}")),
+        )
         .await?;
     let day = s.clock.today().format("%Y%m%d");
     if xlsx {
         let path = crate::export::xlsx_to_file(&s.store, &scope, &f).await?;
-        let body = crate::export::file_body(path).await.map_err(ApiError::internal)?;
+        let body = crate::export::file_body(path)
+            .await
+            .map_err(ApiError::internal)?;
         return Ok((
             [
                 (header::CONTENT_TYPE, crate::excel::XLSX_MIME.to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ca-benh-{day}.xlsx\"")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"ca-benh-{day}.xlsx\""),
+                ),
             ],
             body,
         )
@@ -524,7 +607,10 @@ pub async fn export_response(s: &AppState, u: &Authed, q: &CaseQuery) -> Result<
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ca-benh-{day}.csv\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ca-benh-{day}.csv\""),
+            ),
         ],
         csv_stream(s.store.clone(), scope, f),
     )
@@ -545,9 +631,15 @@ fn csv_stream(store: Store, scope: Scope, f: CaseFilter) -> Body {
                     }
                     let next = chunk.last().map(|c| c.id).unwrap_or(after);
                     let finished = chunk.is_empty();
-                    Some((crate::export::csv_rows(&chunk, first), (store, scope, f, next, false, finished)))
+                    Some((
+                        crate::export::csv_rows(&chunk, first),
+                        (store, scope, f, next, false, finished),
+                    ))
                 }
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), (store, scope, f, after, false, true))),
+                Err(e) => Some((
+                    Err(std::io::Error::other(e.to_string())),
+                    (store, scope, f, after, false, true),
+                )),
             }
         },
     );

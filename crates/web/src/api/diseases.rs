@@ -25,7 +25,12 @@ pub struct Disease {
 
 impl From<DiseaseRow> for Disease {
     fn from(r: DiseaseRow) -> Self {
-        Self { id: r.id, code: r.code, name: r.name, icd10: r.icd10 }
+        Self {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            icd10: r.icd10,
+        }
     }
 }
 
@@ -60,8 +65,16 @@ fn rules(r: &RuleSet, today: NaiveDate) -> Rules {
         max_f_level: p.max_f_level,
         infectious_days_before_onset: p.infectious_days_before_onset,
         contact_window_days: p.contact_window_days,
-        f0_classifications: p.f0_classifications.iter().map(|c| c.as_str().to_owned()).collect(),
-        confirming_tests: p.confirming_tests.iter().map(|c| c.as_str().to_owned()).collect(),
+        f0_classifications: p
+            .f0_classifications
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        confirming_tests: p
+            .confirming_tests
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
         unverified: p.unverified.clone(),
         notes: p.notes.clone(),
         in_force: r.in_force_on(today),
@@ -81,7 +94,10 @@ fn detail(d: DiseaseRules, today: NaiveDate) -> DiseaseDetail {
         rule_sets: d
             .rule_sets
             .iter()
-            .map(|r| Rules { in_force: Some(r.version) == current, ..rules(r, today) })
+            .map(|r| Rules {
+                in_force: Some(r.version) == current,
+                ..rules(r, today)
+            })
             .collect(),
         disease: d.disease.into(),
     }
@@ -91,8 +107,18 @@ fn detail(d: DiseaseRules, today: NaiveDate) -> DiseaseDetail {
 #[utoipa::path(get, path = "/api/v1/diseases", tag = "diseases",
     responses((status = 200, body = Vec<Disease>)),
     security(("token" = []), ("session" = [])))]
-pub async fn list(State(s): State<AppState>, ApiUser(_u): ApiUser) -> Result<Json<Vec<Disease>>, ApiError> {
-    Ok(Json(s.store.diseases().await?.into_iter().map(Disease::from).collect()))
+pub async fn list(
+    State(s): State<AppState>,
+    ApiUser(_u): ApiUser,
+) -> Result<Json<Vec<Disease>>, ApiError> {
+    Ok(Json(
+        s.store
+            .diseases()
+            .await?
+            .into_iter()
+            .map(Disease::from)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,8 +140,14 @@ pub async fn create(
     ApiJson(b): ApiJson<NewDisease>,
 ) -> Result<(StatusCode, Json<DiseaseDetail>), ApiError> {
     require(&u, Permission::ManageRules)?;
-    let d = s.store.create_disease(&u.who(), &b.code, &b.name, &b.icd10).await?;
-    Ok((StatusCode::CREATED, Json(detail(s.store.disease(d.id).await?, s.clock.today()))))
+    let d = s
+        .store
+        .create_disease(&u.who(), &b.code, &b.name, &b.icd10)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(s.store.disease(d.id).await?, s.clock.today())),
+    ))
 }
 
 /// A disease with every version of its rules.
@@ -127,7 +159,10 @@ pub async fn get_one(
     ApiUser(_u): ApiUser,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DiseaseDetail>, ApiError> {
-    Ok(Json(detail(s.store.disease_by_code(&code).await?, s.clock.today())))
+    Ok(Json(detail(
+        s.store.disease_by_code(&code).await?,
+        s.clock.today(),
+    )))
 }
 
 /// Add a new version of a disease's rules (earlier versions are never edited). Lists are

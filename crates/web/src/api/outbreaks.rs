@@ -124,10 +124,19 @@ pub async fn list(
         Some(d) => Some(s.store.disease_for_input(d).await?.disease.id),
         None => None,
     };
-    let p = PageParams { limit: q.limit, offset: q.offset };
+    let p = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .outbreaks(&u.scope(Permission::ViewPersons), disease, q.active.unwrap_or(false), p.limit(), p.offset())
+        .outbreaks(
+            &u.scope(Permission::ViewPersons),
+            disease,
+            q.active.unwrap_or(false),
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(OutbreakPage {
         items: page.items.into_iter().map(Outbreak::from).collect(),
@@ -169,7 +178,10 @@ pub async fn create(
         started_on: b.started_on,
     }
     .parse(s.clock.today())?;
-    let o = s.store.create_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), &input).await?;
+    let o = s
+        .store
+        .create_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(o.into())))
 }
 
@@ -197,10 +209,20 @@ pub async fn get_one(
         )
         .await?;
     Ok(Json(OutbreakDetail {
-        zones: s.store.zones(id).await?.into_iter().map(Zone::from).collect(),
+        zones: s
+            .store
+            .zones(id)
+            .await?
+            .into_iter()
+            .map(Zone::from)
+            .collect(),
         curve: curve
             .into_iter()
-            .map(|p| CurveDay { day: p.day, found_in: p.found_in, cases: p.n })
+            .map(|p| CurveDay {
+                day: p.day,
+                found_in: p.found_in,
+                cases: p.n,
+            })
             .collect(),
         chain: s.store.outbreak_chain(&scope, id).await?.into(),
         outbreak: o.into(),
@@ -239,8 +261,14 @@ pub async fn add_zone(
         ends_on: b.ends_on,
     }
     .parse(s.clock.today())?;
-    let zones = s.store.add_zone(&u.scope(Permission::EditSurveillance), &u.who(), id, &z).await?;
-    Ok((StatusCode::CREATED, Json(zones.into_iter().map(Zone::from).collect())))
+    let zones = s
+        .store
+        .add_zone(&u.scope(Permission::EditSurveillance), &u.who(), id, &z)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(zones.into_iter().map(Zone::from).collect()),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -262,5 +290,10 @@ pub async fn end(
     require(&u, Permission::EditSurveillance)?;
     let on = chongdich_domain::vocab::parse_date("ended_on", &b.ended_on)?
         .ok_or_else(|| chongdich_domain::Invalid::field("ended_on", "cần ngày kết thúc"))?;
-    Ok(Json(s.store.end_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), id, on).await?.into()))
+    Ok(Json(
+        s.store
+            .end_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), id, on)
+            .await?
+            .into(),
+    ))
 }

@@ -179,11 +179,27 @@ pub async fn list(
     ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> Result<Json<PersonPage>, ApiError> {
     require(&u, Permission::ViewPersons)?;
-    let f = person_filter(&s, q.q.as_deref(), q.area_id.as_deref(), q.f_level, q.disease.as_deref()).await?;
-    let p = PageParams { limit: q.limit, offset: q.offset };
+    let f = person_filter(
+        &s,
+        q.q.as_deref(),
+        q.area_id.as_deref(),
+        q.f_level,
+        q.disease.as_deref(),
+    )
+    .await?;
+    let p = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
     let page = s
         .store
-        .persons(&u.scope(Permission::ViewPersons), &u.who(), &f, p.limit(), p.offset())
+        .persons(
+            &u.scope(Permission::ViewPersons),
+            &u.who(),
+            &f,
+            p.limit(),
+            p.offset(),
+        )
         .await?;
     Ok(Json(PersonPage {
         items: page.items.into_iter().map(Person::from).collect(),
@@ -282,8 +298,20 @@ pub async fn get_one(
     let p = s.store.person(&scope, &u.who(), id).await?;
     Ok(Json(PersonDetail {
         person: p.into(),
-        f_levels: s.store.flevels_of(id).await?.into_iter().map(Flevel::from).collect(),
-        merged: s.store.merged_into(&scope, id).await?.into_iter().map(Person::from).collect(),
+        f_levels: s
+            .store
+            .flevels_of(id)
+            .await?
+            .into_iter()
+            .map(Flevel::from)
+            .collect(),
+        merged: s
+            .store
+            .merged_into(&scope, id)
+            .await?
+            .into_iter()
+            .map(Person::from)
+            .collect(),
     }))
 }
 
@@ -329,7 +357,12 @@ pub async fn merge(
     require(&u, Permission::EditSurveillance)?;
     Ok(Json(
         s.store
-            .merge_persons(&u.scope(Permission::EditSurveillance), &u.who(), id, body.merged_id)
+            .merge_persons(
+                &u.scope(Permission::EditSurveillance),
+                &u.who(),
+                id,
+                body.merged_id,
+            )
             .await?
             .into(),
     ))
@@ -450,7 +483,13 @@ pub async fn add_contact(
         Json(ContactCreated {
             exposure_id,
             exposed_person_id: exposed_id,
-            f_levels: s.store.flevels_of(exposed_id).await?.into_iter().map(Flevel::from).collect(),
+            f_levels: s
+                .store
+                .flevels_of(exposed_id)
+                .await?
+                .into_iter()
+                .map(Flevel::from)
+                .collect(),
         }),
     ))
 }
@@ -486,7 +525,9 @@ pub(crate) async fn record_contact(
     );
     let exposed = match (body.exposed_person_id, &body.person) {
         (Some(id), None) => Some(Exposed::Existing(id)),
-        (None, Some(p)) => c.take(p.draft().parse(today)).map(|p| Exposed::New(Box::new(p))),
+        (None, Some(p)) => c
+            .take(p.draft().parse(today))
+            .map(|p| Exposed::New(Box::new(p))),
         _ => {
             c.push(
                 "exposed_person_id",
@@ -502,7 +543,14 @@ pub(crate) async fn record_contact(
     let scope = u.scope(Permission::EditSurveillance);
     let (exposure_id, exposed_id) = s
         .store
-        .add_exposure(&scope, &u.who(), disease.disease.id, source, &exposed, &exposure)
+        .add_exposure(
+            &scope,
+            &u.who(),
+            disease.disease.id,
+            source,
+            &exposed,
+            &exposure,
+        )
         .await?;
     Ok((exposure_id, exposed_id))
 }

@@ -96,9 +96,19 @@ pub struct SamplePage {
 #[utoipa::path(get, path = "/api/v1/labs", tag = "tests",
     responses((status = 200, body = Vec<Lab>)),
     security(("token" = []), ("session" = [])))]
-pub async fn labs(State(s): State<AppState>, ApiUser(u): ApiUser) -> Result<Json<Vec<Lab>>, ApiError> {
+pub async fn labs(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> Result<Json<Vec<Lab>>, ApiError> {
     require(&u, Permission::ViewPersons)?;
-    Ok(Json(s.store.labs(&u.scope(Permission::ViewPersons)).await?.into_iter().map(Lab::from).collect()))
+    Ok(Json(
+        s.store
+            .labs(&u.scope(Permission::ViewPersons))
+            .await?
+            .into_iter()
+            .map(Lab::from)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,7 +131,13 @@ pub async fn create_lab(
     let area = AreaId::parse(&b.area_id)?;
     let lab = s
         .store
-        .create_lab(&u.scope(Permission::EditSurveillance), &u.who(), &area, &b.name, b.capacity_per_day)
+        .create_lab(
+            &u.scope(Permission::EditSurveillance),
+            &u.who(),
+            &area,
+            &b.name,
+            b.capacity_per_day,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(lab.into())))
 }
@@ -182,7 +198,11 @@ pub async fn load(
     ))
 }
 
-pub(crate) fn load_period(s: &AppState, from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
+pub(crate) fn load_period(
+    s: &AppState,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let to = parse_date("to", to.unwrap_or(""))?.unwrap_or_else(|| s.clock.today());
     let from = parse_date("from", from.unwrap_or(""))?.unwrap_or(to - Duration::days(13));
     if from > to {
@@ -208,12 +228,29 @@ pub struct SampleQuery {
 impl SampleQuery {
     pub fn filter(&self) -> Result<SampleFilter, ApiError> {
         let mut c = chongdich_domain::error::Collector::new();
-        let area = self.area_id.as_deref().filter(|a| !a.trim().is_empty()).and_then(|a| c.take(AreaId::parse(a)));
-        let result = c.take(TestResult::parse_opt(self.result.as_deref().unwrap_or(""))).flatten();
-        let from = c.take(parse_date("from", self.from.as_deref().unwrap_or(""))).flatten();
-        let to = c.take(parse_date("to", self.to.as_deref().unwrap_or(""))).flatten();
+        let area = self
+            .area_id
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .and_then(|a| c.take(AreaId::parse(a)));
+        let result = c
+            .take(TestResult::parse_opt(self.result.as_deref().unwrap_or("")))
+            .flatten();
+        let from = c
+            .take(parse_date("from", self.from.as_deref().unwrap_or("")))
+            .flatten();
+        let to = c
+            .take(parse_date("to", self.to.as_deref().unwrap_or("")))
+            .flatten();
         c.finish()?;
-        Ok(SampleFilter { area, lab_id: self.lab_id, result, from, to, person_id: self.person_id })
+        Ok(SampleFilter {
+            area,
+            lab_id: self.lab_id,
+            result,
+            from,
+            to,
+            person_id: self.person_id,
+        })
     }
 }
 
@@ -228,8 +265,14 @@ pub async fn samples(
 ) -> Result<Json<SamplePage>, ApiError> {
     require(&u, Permission::ViewPersons)?;
     let f = q.filter()?;
-    let p = PageParams { limit: q.limit, offset: q.offset };
-    let page = s.store.samples(&u.scope(Permission::ViewPersons), &f, p.limit(), p.offset()).await?;
+    let p = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let page = s
+        .store
+        .samples(&u.scope(Permission::ViewPersons), &f, p.limit(), p.offset())
+        .await?;
     Ok(Json(SamplePage {
         items: page.items.into_iter().map(Sample::from).collect(),
         total: page.total,
@@ -279,7 +322,10 @@ pub async fn create_sample(
         symptoms: b.symptoms,
     }
     .parse(s.clock.today())?;
-    let row = s.store.create_sample(&u.scope(Permission::EditSurveillance), &u.who(), id, &input).await?;
+    let row = s
+        .store
+        .create_sample(&u.scope(Permission::EditSurveillance), &u.who(), id, &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -314,7 +360,15 @@ pub async fn set_result(
     require(&u, Permission::EditSurveillance)?;
     let scope = u.scope(Permission::EditSurveillance);
     let sample = s.store.sample(&scope, id).await?;
-    let r = ResultDraft { result: b.result, result_on: b.result_on, ct: b.ct }.parse(sample.taken_on, s.clock.today())?;
+    let r = ResultDraft {
+        result: b.result,
+        result_on: b.result_on,
+        ct: b.ct,
+    }
+    .parse(sample.taken_on, s.clock.today())?;
     let out = s.store.set_result(&scope, &u.who(), id, &r).await?;
-    Ok(Json(ResultRecorded { sample: out.sample.into(), confirmed_case_id: out.confirmed_case_id }))
+    Ok(Json(ResultRecorded {
+        sample: out.sample.into(),
+        confirmed_case_id: out.confirmed_case_id,
+    }))
 }

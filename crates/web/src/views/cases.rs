@@ -3,7 +3,10 @@
 //! outcome, outbreak, contacts and the chain of transmission.
 
 use super::areas::Pager;
-use super::persons::{ContactForm, ExposureChoices, Opt, PersonChoices, contact_from_form, exposure_choices, opts, person_choices};
+use super::persons::{
+    ContactForm, ExposureChoices, Opt, PersonChoices, contact_from_form, exposure_choices, opts,
+    person_choices,
+};
 use super::{FormErrors, Layout, Notice, Submitted, render_status, see_other};
 use crate::AppState;
 use crate::api::cases::CaseQuery;
@@ -41,7 +44,11 @@ pub fn routes() -> Router<AppState> {
 
 fn case_choices() -> (Vec<Opt>, Vec<Opt>, Vec<Opt>) {
     (
-        opts(Classification::ALL, Classification::as_str, Classification::label),
+        opts(
+            Classification::ALL,
+            Classification::as_str,
+            Classification::label,
+        ),
         opts(FoundIn::ALL, FoundIn::as_str, FoundIn::label),
         opts(Setting::ALL, Setting::as_str, Setting::label),
     )
@@ -75,7 +82,10 @@ impl ListQuery {
             found_in: some(&self.found_in),
             outbreak_id: match self.outbreak_id.trim() {
                 "" => None,
-                v => Some(v.parse().map_err(|_| Invalid::field("outbreak_id", "mã ổ dịch là một số"))?),
+                v => Some(
+                    v.parse()
+                        .map_err(|_| Invalid::field("outbreak_id", "mã ổ dịch là một số"))?,
+                ),
             },
             from: some(&self.from),
             to: some(&self.to),
@@ -117,9 +127,15 @@ struct ListPage {
 
 /// The epidemic curve of the cases matching a filter, one bar per day with zero days filled,
 /// community cases apart from cases found in quarantine, lockdown or at entry.
-pub async fn curve_svg(s: &AppState, u: &Authed, f: &chongdich_store::cases::CaseFilter, title: &str) -> Result<String, PageError> {
+pub async fn curve_svg(
+    s: &AppState,
+    u: &Authed,
+    f: &chongdich_store::cases::CaseFilter,
+    title: &str,
+) -> Result<String, PageError> {
     let points = s.store.curve(&u.scope(Permission::ViewPersons), f).await?;
-    let (Some(first), Some(last)) = (points.first().map(|p| p.day), points.last().map(|p| p.day)) else {
+    let (Some(first), Some(last)) = (points.first().map(|p| p.day), points.last().map(|p| p.day))
+    else {
         return Ok(String::new());
     };
     let first = first.max(last - Duration::days(399));
@@ -128,27 +144,53 @@ pub async fn curve_svg(s: &AppState, u: &Authed, f: &chongdich_store::cases::Cas
     while d <= last {
         let mut v = [0u32; 2];
         for p in points.iter().filter(|p| p.day == d) {
-            let i = if p.found_in == FoundIn::Community.as_str() { 0 } else { 1 };
+            let i = if p.found_in == FoundIn::Community.as_str() {
+                0
+            } else {
+                1
+            };
             v[i] += u32::try_from(p.n).unwrap_or(u32::MAX);
         }
-        days.push(chongdich_svg::curve::Day { label: d.format("%d/%m").to_string(), values: v.to_vec() });
+        days.push(chongdich_svg::curve::Day {
+            label: d.format("%d/%m").to_string(),
+            values: v.to_vec(),
+        });
         d += Duration::days(1);
     }
     let series = [
-        chongdich_svg::curve::Series { label: "Cộng đồng".into(), color: "#c62828".into() },
-        chongdich_svg::curve::Series { label: "Đã cách ly / phong tỏa / nhập cảnh".into(), color: "#90a4ae".into() },
+        chongdich_svg::curve::Series {
+            label: "Cộng đồng".into(),
+            color: "#c62828".into(),
+        },
+        chongdich_svg::curve::Series {
+            label: "Đã cách ly / phong tỏa / nhập cảnh".into(),
+            color: "#90a4ae".into(),
+        },
     ];
     Ok(chongdich_svg::curve::epi_curve(&days, &series, title))
 }
 
-async fn list(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+async fn list(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewPersons) {
         return Err(PageError::forbidden());
     }
     let api = q.api()?;
     let mut f = api.filter(&s).await?;
     let page = q.page.unwrap_or(1).max(1);
-    let p = s.store.cases(&u.scope(Permission::ViewPersons), &u.who(), &f, 50, (page - 1) * 50).await?;
+    let p = s
+        .store
+        .cases(
+            &u.scope(Permission::ViewPersons),
+            &u.who(),
+            &f,
+            50,
+            (page - 1) * 50,
+        )
+        .await?;
     // The curve covers the chosen period, or the last 60 days when none is chosen.
     let mut curve_note = String::new();
     if f.from.is_none() && f.to.is_none() && f.outbreak_id.is_none() {
@@ -181,13 +223,19 @@ async fn list(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<
     )
 }
 
-async fn export(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<ExportQuery>) -> Result<Response, PageError> {
+async fn export(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewPersons) {
         return Err(PageError::forbidden());
     }
     let mut api = q.list.api()?;
     api.format = Some(q.format.clone());
-    crate::api::cases::export_response(&s, &u, &api).await.map_err(PageError::from)
+    crate::api::cases::export_response(&s, &u, &api)
+        .await
+        .map_err(PageError::from)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,12 +307,23 @@ struct NewPage {
     settings: Vec<Opt>,
 }
 
-async fn new_form(s: &AppState, u: &Authed, f: CaseForm, errors: FormErrors, candidates: Vec<PersonRow>, status: StatusCode) -> Result<Response, PageError> {
+async fn new_form(
+    s: &AppState,
+    u: &Authed,
+    f: CaseForm,
+    errors: FormErrors,
+    candidates: Vec<PersonRow>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
     let person = match f.person_id.trim().parse::<i64>() {
-        Ok(id) => Some(s.store.person(&u.scope(Permission::EditSurveillance), &u.who(), id).await?),
+        Ok(id) => Some(
+            s.store
+                .person(&u.scope(Permission::EditSurveillance), &u.who(), id)
+                .await?,
+        ),
         Err(_) => None,
     };
     let (classifications, found_ins, settings) = case_choices();
@@ -292,19 +351,29 @@ struct NewQuery {
     person_id: String,
 }
 
-async fn new_page(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<NewQuery>) -> Result<Response, PageError> {
+async fn new_page(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
     let diseases = s.store.diseases().await?;
     let f = CaseForm {
         person_id: q.person_id,
         disease: diseases.first().map(|d| d.code.clone()).unwrap_or_default(),
         classification: "suspected".into(),
-        person: PersonDraft { nationality: "VN".into(), ..Default::default() },
+        person: PersonDraft {
+            nationality: "VN".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     new_form(&s, &u, f, FormErrors::default(), vec![], StatusCode::OK).await
 }
 
-async fn create(State(s): State<AppState>, sub: Submitted<CaseForm>) -> Result<Response, PageError> {
+async fn create(
+    State(s): State<AppState>,
+    sub: Submitted<CaseForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
@@ -316,28 +385,53 @@ async fn create(State(s): State<AppState>, sub: Submitted<CaseForm>) -> Result<R
     let mut c = chongdich_domain::error::Collector::new();
     let case = c.take(f.draft().parse(today));
     let existing = f.person_id.trim().parse::<i64>().ok();
-    let person = if existing.is_none() { c.take(f.person.parse(today)) } else { None };
+    let person = if existing.is_none() {
+        c.take(f.person.parse(today))
+    } else {
+        None
+    };
     if let Err(e) = c.finish() {
         return new_form(&s, u, f, e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let Some(case) = case else { return Err(ApiError::internal("case missing").into()) };
-    if let Err(chongdich_store::StoreError::Invalid(e)) = s.store.disease_for_input(&case.disease).await {
+    let Some(case) = case else {
+        return Err(ApiError::internal("case missing").into());
+    };
+    if let Err(chongdich_store::StoreError::Invalid(e)) =
+        s.store.disease_for_input(&case.disease).await
+    {
         return new_form(&s, u, f, e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let person_id = match (existing, person) {
         (Some(id), _) => id,
-        (None, Some(p)) => match s.store.create_person(&scope, &u.who(), &p, !f.confirm_new.is_empty()).await {
+        (None, Some(p)) => match s
+            .store
+            .create_person(&scope, &u.who(), &p, !f.confirm_new.is_empty())
+            .await
+        {
             Ok(Created::New(row)) => row.id,
-            Ok(Created::Candidates(cands)) => return new_form(&s, u, f, FormErrors::default(), cands, StatusCode::CONFLICT).await,
-            Err(chongdich_store::StoreError::Invalid(e)) => return new_form(&s, u, f, e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await,
+            Ok(Created::Candidates(cands)) => {
+                return new_form(&s, u, f, FormErrors::default(), cands, StatusCode::CONFLICT)
+                    .await;
+            }
+            Err(chongdich_store::StoreError::Invalid(e)) => {
+                return new_form(&s, u, f, e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY)
+                    .await;
+            }
             Err(e) => return Err(e.into()),
         },
         (None, None) => return Err(ApiError::internal("person missing").into()),
     };
-    match s.store.create_case(&scope, &u.who(), person_id, &case).await {
+    match s
+        .store
+        .create_case(&scope, &u.who(), person_id, &case)
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/cases/{id}?msg=created"))),
         Err(chongdich_store::StoreError::Invalid(e)) => {
-            let f = CaseForm { person_id: person_id.to_string(), ..f };
+            let f = CaseForm {
+                person_id: person_id.to_string(),
+                ..f
+            };
             new_form(&s, u, f, e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -374,7 +468,14 @@ struct Forms {
     outcome_errors: FormErrors,
 }
 
-async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, forms: Forms, status: StatusCode) -> Result<Response, PageError> {
+async fn detail_page(
+    s: &AppState,
+    u: &Authed,
+    id: i64,
+    notice: Option<&str>,
+    forms: Forms,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewPersons) {
         return Err(PageError::forbidden());
     }
@@ -382,7 +483,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
     let c = s.store.case(&scope, &u.who(), id).await?;
     let chain = s.store.chain(c.disease_id, &[c.person_id], 3, 300).await?;
     let chain_svg = if chain.nodes.len() > 1 {
-        crate::api::cases::chain_svg(&chain, Some(c.person_id), &format!("Chuỗi lây nhiễm quanh ca #{id}"))
+        crate::api::cases::chain_svg(
+            &chain,
+            Some(c.person_id),
+            &format!("Chuỗi lây nhiễm quanh ca #{id}"),
+        )
     } else {
         String::new()
     };
@@ -396,7 +501,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
             r.params.max_f_level,
             r.params.contact_window_days,
             r.params.infectious_days_before_onset,
-            if r.params.unverified.is_empty() { String::new() } else { format!("; chưa kiểm chứng: {}", r.params.unverified.join(", ")) }
+            if r.params.unverified.is_empty() {
+                String::new()
+            } else {
+                format!("; chưa kiểm chứng: {}", r.params.unverified.join(", "))
+            }
         ),
         None => "Chưa có bộ quy tắc áp dụng cho ngày hôm nay: F-level không được tính.".into(),
     };
@@ -404,7 +513,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
         (
             ContactForm {
                 disease: c.disease_code.clone(),
-                person: PersonDraft { nationality: "VN".into(), area_id: c.area_id.clone(), ..Default::default() },
+                person: PersonDraft {
+                    nationality: "VN".into(),
+                    area_id: c.area_id.clone(),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             FormErrors::default(),
@@ -416,9 +529,17 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
             l: Layout::for_user(u, format!("Ca bệnh #{id}"), "cases").with_notice(notice),
             history: s.store.case_events(id).await?,
             contacts: s.store.contacts_of(&scope, c.person_id).await?,
-            outbreaks: s.store.outbreaks(&scope, Some(c.disease_id), true, 200, 0).await?.items,
+            outbreaks: s
+                .store
+                .outbreaks(&scope, Some(c.disease_id), true, 200, 0)
+                .await?
+                .items,
             can_edit: u.can(Permission::EditSurveillance),
-            classifications: opts(Classification::ALL, Classification::as_str, Classification::label),
+            classifications: opts(
+                Classification::ALL,
+                Classification::as_str,
+                Classification::label,
+            ),
             outcomes: opts(Outcome::ALL, Outcome::as_str, Outcome::label),
             cf,
             cf_errors,
@@ -433,8 +554,21 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
     )
 }
 
-async fn detail(State(s): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, PageError> {
-    detail_page(&s, &u, id, n.msg.as_deref(), Forms::default(), StatusCode::OK).await
+async fn detail(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
+    detail_page(
+        &s,
+        &u,
+        id,
+        n.msg.as_deref(),
+        Forms::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -447,7 +581,11 @@ struct ClassifyForm {
     on_date: String,
 }
 
-async fn classify(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<ClassifyForm>) -> Result<Response, PageError> {
+async fn classify(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<ClassifyForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
@@ -456,17 +594,37 @@ async fn classify(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted
     let result: Result<(), ApiError> = async {
         let mut c = chongdich_domain::error::Collector::new();
         let to = c.take(Classification::parse(&f.classification));
-        let on = c.take(chongdich_domain::vocab::parse_past_date("on_date", &f.on_date, s.clock.today())).flatten();
+        let on = c
+            .take(chongdich_domain::vocab::parse_past_date(
+                "on_date",
+                &f.on_date,
+                s.clock.today(),
+            ))
+            .flatten();
         c.finish()?;
-        let Some(to) = to else { return Err(ApiError::internal("classification missing")) };
-        s.store.classify_case(&u.scope(Permission::EditSurveillance), &u.who(), id, to, &f.reason, on).await?;
+        let Some(to) = to else {
+            return Err(ApiError::internal("classification missing"));
+        };
+        s.store
+            .classify_case(
+                &u.scope(Permission::EditSurveillance),
+                &u.who(),
+                id,
+                to,
+                &f.reason,
+                on,
+            )
+            .await?;
         Ok(())
     }
     .await;
     match result {
         Ok(()) => Ok(see_other(&format!("/cases/{id}?msg=classified"))),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let forms = Forms { class_errors: FormErrors(e.errors), ..Default::default() };
+            let forms = Forms {
+                class_errors: FormErrors(e.errors),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -481,21 +639,35 @@ struct OutcomeForm {
     outcome_date: String,
 }
 
-async fn outcome(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<OutcomeForm>) -> Result<Response, PageError> {
+async fn outcome(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<OutcomeForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
     let scope = u.scope(Permission::EditSurveillance);
     let case = s.store.case(&scope, &u.who(), id).await?;
-    let cl = case.classification().ok_or_else(|| ApiError::internal("bad classification"))?;
-    match parse_outcome(&sub.form.outcome, &sub.form.outcome_date, cl, s.clock.today()) {
+    let cl = case
+        .classification()
+        .ok_or_else(|| ApiError::internal("bad classification"))?;
+    match parse_outcome(
+        &sub.form.outcome,
+        &sub.form.outcome_date,
+        cl,
+        s.clock.today(),
+    ) {
         Ok((o, d)) => {
             s.store.set_outcome(&scope, &u.who(), id, o, d).await?;
             Ok(see_other(&format!("/cases/{id}?msg=saved")))
         }
         Err(e) => {
-            let forms = Forms { outcome_errors: e.into(), ..Default::default() };
+            let forms = Forms {
+                outcome_errors: e.into(),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -507,31 +679,50 @@ struct OutbreakForm {
     outbreak_id: String,
 }
 
-async fn set_outbreak(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<OutbreakForm>) -> Result<Response, PageError> {
+async fn set_outbreak(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<OutbreakForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
     let o = match sub.form.outbreak_id.trim() {
         "" => None,
-        v => Some(v.parse::<i64>().map_err(|_| Invalid::field("outbreak_id", "mã ổ dịch là một số"))?),
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| Invalid::field("outbreak_id", "mã ổ dịch là một số"))?,
+        ),
     };
-    s.store.set_case_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), id, o).await?;
+    s.store
+        .set_case_outbreak(&u.scope(Permission::EditSurveillance), &u.who(), id, o)
+        .await?;
     Ok(see_other(&format!("/cases/{id}?msg=saved")))
 }
 
-async fn add_contact(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<ContactForm>) -> Result<Response, PageError> {
+async fn add_contact(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<ContactForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
-    let case = s.store.case(&u.scope(Permission::EditSurveillance), &u.who(), id).await?;
+    let case = s
+        .store
+        .case(&u.scope(Permission::EditSurveillance), &u.who(), id)
+        .await?;
     let mut form = sub.form.clone();
     form.disease = case.disease_code.clone();
     match contact_from_form(&s, u, case.person_id, &form).await? {
         Ok(()) => Ok(see_other(&format!("/cases/{id}?msg=contact#contacts"))),
         Err(errors) => {
-            let forms = Forms { cf: Some((form, errors)), ..Default::default() };
+            let forms = Forms {
+                cf: Some((form, errors)),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -6,8 +6,13 @@ use chongdich_domain::outbreak::ZoneKind;
 use chongdich_domain::person::{IdKind, Sex};
 use chongdich_domain::sample::{SampleKind, SampleReason, TestResult};
 
-fn or_raw<T>(r: Result<T, chongdich_domain::Invalid>, label: impl Fn(T) -> &'static str, raw: &str) -> String {
-    r.map(|v| label(v).to_owned()).unwrap_or_else(|_| raw.to_owned())
+fn or_raw<T>(
+    r: Result<T, chongdich_domain::Invalid>,
+    label: impl Fn(T) -> &'static str,
+    raw: &str,
+) -> String {
+    r.map(|v| label(v).to_owned())
+        .unwrap_or_else(|_| raw.to_owned())
 }
 
 pub fn classification(s: &str) -> String {
@@ -54,7 +59,8 @@ pub fn id_kind(s: &Option<String>) -> String {
 }
 /// dd/mm/yyyy or empty.
 pub fn date(d: &Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()
+    d.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 /// A CSS class for a classification badge.
 pub fn class_badge(s: &str) -> &'static str {

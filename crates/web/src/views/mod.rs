@@ -119,7 +119,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "merged" => "Đã gộp hồ sơ.",
         "sample" => "Đã ghi nhận mẫu xét nghiệm.",
         "result" => "Đã ghi kết quả xét nghiệm.",
-        "confirmed_by_test" => "Kết quả dương tính đã khẳng định ca bệnh (theo bộ quy tắc đang áp dụng).",
+        "confirmed_by_test" => {
+            "Kết quả dương tính đã khẳng định ca bệnh (theo bộ quy tắc đang áp dụng)."
+        }
         "zone" => "Đã thêm vùng phong tỏa / cách ly.",
         "ended" => "Đã kết thúc ổ dịch.",
         "rules" => "Đã thêm phiên bản quy tắc mới.",

@@ -19,9 +19,9 @@ use chongdich_domain::case::Setting;
 use chongdich_domain::exposure::{Certainty, Proximity};
 use chongdich_domain::person::{IdKind, PersonDraft, Sex};
 use chongdich_domain::sample::{SampleDraft, SampleKind, SampleReason};
-use chongdich_store::contacts::{ContactRow, FlevelRow};
 use chongdich_store::areas::PlaceOption;
 use chongdich_store::cases::CaseRow;
+use chongdich_store::contacts::{ContactRow, FlevelRow};
 use chongdich_store::diseases::DiseaseRow;
 use chongdich_store::persons::{Created, PersonRow};
 use chongdich_store::samples::{LabRow, SampleRow};
@@ -43,9 +43,16 @@ pub struct Opt {
     pub label: String,
 }
 
-pub fn opts<T: Copy>(all: &[T], v: impl Fn(T) -> &'static str, l: impl Fn(T) -> &'static str) -> Vec<Opt> {
+pub fn opts<T: Copy>(
+    all: &[T],
+    v: impl Fn(T) -> &'static str,
+    l: impl Fn(T) -> &'static str,
+) -> Vec<Opt> {
     all.iter()
-        .map(|x| Opt { value: v(*x).to_owned(), label: l(*x).to_owned() })
+        .map(|x| Opt {
+            value: v(*x).to_owned(),
+            label: l(*x).to_owned(),
+        })
         .collect()
 }
 
@@ -60,7 +67,11 @@ pub async fn person_choices(s: &AppState, u: &Authed) -> Result<PersonChoices, P
     Ok(PersonChoices {
         places: s
             .store
-            .place_options(&u.scope(Permission::EditSurveillance), s.clock.today(), 3000)
+            .place_options(
+                &u.scope(Permission::EditSurveillance),
+                s.clock.today(),
+                3000,
+            )
             .await?,
         id_kinds: opts(&IdKind::ALL, IdKind::as_str, IdKind::label),
         sexes: opts(&Sex::ALL, Sex::as_str, Sex::label),
@@ -114,20 +125,41 @@ struct ListPage {
     can_edit: bool,
 }
 
-async fn list(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+async fn list(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewPersons) {
         return Err(PageError::forbidden());
     }
     let level = match q.f_level.trim() {
         "" => None,
-        v => Some(v.parse::<u8>().map_err(|_| Invalid::field("f_level", "F-level từ 1 đến 5"))?),
+        v => Some(
+            v.parse::<u8>()
+                .map_err(|_| Invalid::field("f_level", "F-level từ 1 đến 5"))?,
+        ),
     };
     let f = person_filter(&s, Some(&q.q), Some(&q.area_id), level, Some(&q.disease)).await?;
     let page = q.page.unwrap_or(1).max(1);
-    let p = s.store.persons(&u.scope(Permission::ViewPersons), &u.who(), &f, 50, (page - 1) * 50).await?;
+    let p = s
+        .store
+        .persons(
+            &u.scope(Permission::ViewPersons),
+            &u.who(),
+            &f,
+            50,
+            (page - 1) * 50,
+        )
+        .await?;
     let link = {
-        let qs = serde_urlencoded::to_string([("q", &q.q), ("area_id", &q.area_id), ("f_level", &q.f_level), ("disease", &q.disease)])
-            .unwrap_or_default();
+        let qs = serde_urlencoded::to_string([
+            ("q", &q.q),
+            ("area_id", &q.area_id),
+            ("f_level", &q.f_level),
+            ("disease", &q.disease),
+        ])
+        .unwrap_or_default();
         move |n: u64| format!("/persons?{qs}&page={n}")
     };
     render_status(
@@ -164,7 +196,10 @@ async fn new_page(State(s): State<AppState>, PageUser(u): PageUser) -> Result<Re
         StatusCode::OK,
         &NewPage {
             l: Layout::for_user(&u, "Đăng ký người", "persons"),
-            pf: PersonDraft { nationality: "VN".into(), ..Default::default() },
+            pf: PersonDraft {
+                nationality: "VN".into(),
+                ..Default::default()
+            },
             errors: FormErrors::default(),
             choices: person_choices(&s, &u).await?,
             candidates: vec![],
@@ -180,7 +215,10 @@ pub struct PersonForm {
     pub confirm_new: String,
 }
 
-async fn create(State(s): State<AppState>, sub: Submitted<PersonForm>) -> Result<Response, PageError> {
+async fn create(
+    State(s): State<AppState>,
+    sub: Submitted<PersonForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
@@ -209,12 +247,19 @@ async fn create(State(s): State<AppState>, sub: Submitted<PersonForm>) -> Result
     };
     match s
         .store
-        .create_person(&u.scope(Permission::EditSurveillance), &u.who(), &input, !sub.form.confirm_new.is_empty())
+        .create_person(
+            &u.scope(Permission::EditSurveillance),
+            &u.who(),
+            &input,
+            !sub.form.confirm_new.is_empty(),
+        )
         .await
     {
         Ok(Created::New(p)) => Ok(see_other(&format!("/persons/{}?msg=created", p.id))),
         Ok(Created::Candidates(c)) => again(FormErrors::default(), c, StatusCode::CONFLICT).await,
-        Err(chongdich_store::StoreError::Invalid(e)) => again(e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(chongdich_store::StoreError::Invalid(e)) => {
+            again(e.into(), vec![], StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -243,7 +288,10 @@ impl ContactForm {
     pub fn body(&self) -> Result<NewContact, Invalid> {
         let existing = match self.exposed_person_id.trim().trim_start_matches('#') {
             "" => None,
-            v => Some(v.parse::<i64>().map_err(|_| Invalid::field("exposed_person_id", "mã người là một số"))?),
+            v => Some(
+                v.parse::<i64>()
+                    .map_err(|_| Invalid::field("exposed_person_id", "mã người là một số"))?,
+            ),
         };
         let p = &self.person;
         Ok(NewContact {
@@ -274,7 +322,12 @@ impl ContactForm {
 }
 
 /// Records a contact from a page form; field errors come back for the form.
-pub async fn contact_from_form(s: &AppState, u: &Authed, source: i64, f: &ContactForm) -> Result<Result<(), FormErrors>, PageError> {
+pub async fn contact_from_form(
+    s: &AppState,
+    u: &Authed,
+    source: i64,
+    f: &ContactForm,
+) -> Result<Result<(), FormErrors>, PageError> {
     let body = match f.body() {
         Ok(b) => b,
         Err(e) => return Ok(Err(e.into())),
@@ -316,7 +369,11 @@ struct DetailPage {
 
 impl DetailPage {
     fn disease_code(&self, id: &i64) -> String {
-        self.diseases.iter().find(|d| d.id == *id).map(|d| d.code.clone()).unwrap_or_default()
+        self.diseases
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.code.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -345,7 +402,14 @@ fn draft_of(p: &PersonRow) -> PersonDraft {
     }
 }
 
-async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, forms: Forms, status: StatusCode) -> Result<Response, PageError> {
+async fn detail_page(
+    s: &AppState,
+    u: &Authed,
+    id: i64,
+    notice: Option<&str>,
+    forms: Forms,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     if !u.can(Permission::ViewPersons) {
         return Err(PageError::forbidden());
     }
@@ -365,7 +429,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
             let svg = if chain.edges.is_empty() {
                 String::new()
             } else {
-                crate::api::cases::chain_svg(&chain, Some(id), &format!("Chuỗi tiếp xúc quanh {}", p.full_name))
+                crate::api::cases::chain_svg(
+                    &chain,
+                    Some(id),
+                    &format!("Chuỗi tiếp xúc quanh {}", p.full_name),
+                )
             };
             (svg, s.store.held_by(&scope, id, d).await?)
         }
@@ -376,7 +444,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
         (
             ContactForm {
                 disease: default_disease.clone(),
-                person: PersonDraft { nationality: "VN".into(), area_id: p.area_id.clone(), ..Default::default() },
+                person: PersonDraft {
+                    nationality: "VN".into(),
+                    area_id: p.area_id.clone(),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             FormErrors::default(),
@@ -384,7 +456,11 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
     });
     let (sf, sf_errors) = forms.sf.unwrap_or_else(|| {
         (
-            SampleDraft { disease: default_disease.clone(), kind: "rt_pcr".into(), ..Default::default() },
+            SampleDraft {
+                disease: default_disease.clone(),
+                kind: "rt_pcr".into(),
+                ..Default::default()
+            },
             FormErrors::default(),
         )
     });
@@ -397,7 +473,10 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
                 .store
                 .samples(
                     &scope,
-                    &chongdich_store::samples::SampleFilter { person_id: Some(id), ..Default::default() },
+                    &chongdich_store::samples::SampleFilter {
+                        person_id: Some(id),
+                        ..Default::default()
+                    },
                     100,
                     0,
                 )
@@ -427,11 +506,28 @@ async fn detail_page(s: &AppState, u: &Authed, id: i64, notice: Option<&str>, fo
     )
 }
 
-async fn detail(State(s): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, PageError> {
-    detail_page(&s, &u, id, n.msg.as_deref(), Forms::default(), StatusCode::OK).await
+async fn detail(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
+    detail_page(
+        &s,
+        &u,
+        id,
+        n.msg.as_deref(),
+        Forms::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn add_contact(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<ContactForm>) -> Result<Response, PageError> {
+async fn add_contact(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<ContactForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
@@ -439,25 +535,39 @@ async fn add_contact(State(s): State<AppState>, Path(id): Path<i64>, sub: Submit
     match contact_from_form(&s, u, id, &sub.form).await? {
         Ok(()) => Ok(see_other(&format!("/persons/{id}?msg=contact#contacts"))),
         Err(errors) => {
-            let forms = Forms { cf: Some((sub.form.clone(), errors)), ..Default::default() };
+            let forms = Forms {
+                cf: Some((sub.form.clone(), errors)),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
 
-async fn add_sample(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<SampleDraft>) -> Result<Response, PageError> {
+async fn add_sample(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<SampleDraft>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
     let result = match sub.form.parse(s.clock.today()) {
-        Ok(input) => s.store.create_sample(&u.scope(Permission::EditSurveillance), &u.who(), id, &input).await.map_err(ApiError::from),
+        Ok(input) => s
+            .store
+            .create_sample(&u.scope(Permission::EditSurveillance), &u.who(), id, &input)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e.into()),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/persons/{id}?msg=sample#samples"))),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let forms = Forms { sf: Some((sub.form.clone(), FormErrors(e.errors))), ..Default::default() };
+            let forms = Forms {
+                sf: Some((sub.form.clone(), FormErrors(e.errors))),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -470,38 +580,66 @@ struct MergeForm {
     merged_id: String,
 }
 
-async fn merge(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<MergeForm>) -> Result<Response, PageError> {
+async fn merge(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<MergeForm>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
-    let result = match sub.form.merged_id.trim().trim_start_matches('#').parse::<i64>() {
-        Ok(m) => s.store.merge_persons(&u.scope(Permission::EditSurveillance), &u.who(), id, m).await.map_err(ApiError::from),
+    let result = match sub
+        .form
+        .merged_id
+        .trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+    {
+        Ok(m) => s
+            .store
+            .merge_persons(&u.scope(Permission::EditSurveillance), &u.who(), id, m)
+            .await
+            .map_err(ApiError::from),
         Err(_) => Err(Invalid::field("merged_id", "nhập mã hồ sơ cần gộp (một số)").into()),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/persons/{id}?msg=merged"))),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let forms = Forms { merge: Some(FormErrors(e.errors)), ..Default::default() };
+            let forms = Forms {
+                merge: Some(FormErrors(e.errors)),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn update(State(s): State<AppState>, Path(id): Path<i64>, sub: Submitted<PersonDraft>) -> Result<Response, PageError> {
+async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    sub: Submitted<PersonDraft>,
+) -> Result<Response, PageError> {
     let u = &sub.user;
     if !u.can(Permission::EditSurveillance) {
         return Err(PageError::forbidden());
     }
     let result = match sub.form.parse(s.clock.today()) {
-        Ok(input) => s.store.update_person(&u.scope(Permission::EditSurveillance), &u.who(), id, &input).await.map_err(ApiError::from),
+        Ok(input) => s
+            .store
+            .update_person(&u.scope(Permission::EditSurveillance), &u.who(), id, &input)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e.into()),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/persons/{id}?msg=saved"))),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let forms = Forms { edit: Some((sub.form.clone(), FormErrors(e.errors))), ..Default::default() };
+            let forms = Forms {
+                edit: Some((sub.form.clone(), FormErrors(e.errors))),
+                ..Default::default()
+            };
             detail_page(&s, u, id, None, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),

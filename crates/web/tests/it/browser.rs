@@ -89,7 +89,11 @@ async fn case_scenario(c: &Client, base: &str) -> Checked {
         if !path.starts_with("/cases/") || path == "/cases/new" {
             return Ok(None);
         }
-        let badge = c.find(Locator::Css("#classification")).await?.text().await?;
+        let badge = c
+            .find(Locator::Css("#classification"))
+            .await?
+            .text()
+            .await?;
         Ok((badge == "Nghi ngờ").then_some(path))
     })
     .await?;
@@ -99,9 +103,12 @@ async fn case_scenario(c: &Client, base: &str) -> Checked {
         // Date inputs take their text in the browser's locale; the value is set directly. The
         // case has no onset or sample date, so it is infectious from 2 days before its
         // confirmation today (24/06/2021): a contact on the 23rd counts.
-        c.execute("document.getElementById('first_date').value = '2021-06-23';", vec![])
-            .await
-            .map_err(|e| format!("setting the contact date: {e}"))?;
+        c.execute(
+            "document.getElementById('first_date').value = '2021-06-23';",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("setting the contact date: {e}"))?;
         click(c, "#contact-form button[type=submit]").await?;
         poll(c, &format!("{name} in the contact table"), async || {
             let rows = c.find_all(Locator::Css("#contact-table a")).await?;
@@ -117,7 +124,9 @@ async fn case_scenario(c: &Client, base: &str) -> Checked {
     // Before confirmation a suspect makes no F1.
     let levels = texts(c, "#contact-table td.level").await?;
     if levels.iter().any(|l| l.starts_with('F')) {
-        return Err(format!("contacts of a suspect already have levels: {levels:?}"));
+        return Err(format!(
+            "contacts of a suspect already have levels: {levels:?}"
+        ));
     }
     choose(c, "#new_class", "confirmed").await?;
     click(c, "#classify").await?;
@@ -125,18 +134,28 @@ async fn case_scenario(c: &Client, base: &str) -> Checked {
         if c.current_url().await?.path() != case_path {
             return Ok(None);
         }
-        let badge = c.find(Locator::Css("#classification")).await?.text().await?;
+        let badge = c
+            .find(Locator::Css("#classification"))
+            .await?
+            .text()
+            .await?;
         Ok((badge == "Xác định (F0)").then_some(()))
     })
     .await?;
     let levels = texts(c, "#contact-table td.level").await?;
     if levels != ["F1", "F1"] {
-        return Err(format!("after confirmation the contacts' levels are {levels:?}, not [F1, F1]"));
+        return Err(format!(
+            "after confirmation the contacts' levels are {levels:?}, not [F1, F1]"
+        ));
     }
     // The chain: an SVG with one node per person, the F0 and both F1s named.
     let nodes = texts(c, "#chain svg g.node title").await?;
     let drawn = |needle: &str| nodes.iter().any(|t| t.contains(needle));
-    if nodes.len() != 3 || !drawn("F0 · Nguyễn Văn An") || !drawn("F1 · Lê Thị Bình") || !drawn("F1 · Trần Văn Cường") {
+    if nodes.len() != 3
+        || !drawn("F0 · Nguyễn Văn An")
+        || !drawn("F1 · Lê Thị Bình")
+        || !drawn("F1 · Trần Văn Cường")
+    {
         return Err(format!("the chain draws {nodes:?}"));
     }
     Ok(())
@@ -260,7 +279,6 @@ async fn connect(webdriver: &str, profile: &Profile) -> Client {
 type Checked<T = ()> = Result<T, String>;
 
 async fn scenario(c: &Client, base: &str) -> Checked {
-
     // Without diacritics, lower case: both Lai Châu provinces and the city, shown with diacritics.
     let results = search(c, base, "lai chau").await?;
     expect_link(&results, "/areas/L12", "Tỉnh Lai Châu")?;

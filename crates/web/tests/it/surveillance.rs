@@ -18,7 +18,9 @@ async fn person(app: &TestApp, t: &str, name: &str, extra: Value) -> i64 {
             b.insert(k.clone(), v.clone());
         }
     }
-    let (s, v) = app.api(Method::POST, "/api/v1/persons", t, Some(body)).await;
+    let (s, v) = app
+        .api(Method::POST, "/api/v1/persons", t, Some(body))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v["id"].as_i64().unwrap()
 }
@@ -36,7 +38,13 @@ async fn case(app: &TestApp, t: &str, person_id: i64, classification: &str) -> i
     v["id"].as_i64().unwrap()
 }
 
-async fn contact(app: &TestApp, t: &str, source: i64, exposed: i64, day: &str) -> (StatusCode, Value) {
+async fn contact(
+    app: &TestApp,
+    t: &str,
+    source: i64,
+    exposed: i64,
+    day: &str,
+) -> (StatusCode, Value) {
     app.api(
         Method::POST,
         &format!("/api/v1/persons/{source}/contacts"),
@@ -48,7 +56,11 @@ async fn contact(app: &TestApp, t: &str, source: i64, exposed: i64, day: &str) -
 
 async fn level(app: &TestApp, t: &str, id: i64) -> Option<i64> {
     let (_, v) = app.get(&format!("/api/v1/persons/{id}"), t).await;
-    v["f_levels"].as_array().unwrap().first().map(|f| f["level"].as_i64().unwrap())
+    v["f_levels"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map(|f| f["level"].as_i64().unwrap())
 }
 
 #[tokio::test]
@@ -65,7 +77,12 @@ async fn people_are_validated_deduplicated_and_found_without_diacritics() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     for f in ["full_name", "id_number", "phone", "birth_date"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
@@ -78,24 +95,53 @@ async fn people_are_validated_deduplicated_and_found_without_diacritics() {
     .await;
     // Same name and birth year, no diacritics: a candidate, not a second record.
     let (s, v) = app
-        .api(Method::POST, "/api/v1/persons", &t, Some(json!({"full_name": "Do Thi Hang", "birth_date": "1987", "area_id": WARD_A})))
+        .api(
+            Method::POST,
+            "/api/v1/persons",
+            &t,
+            Some(json!({"full_name": "Do Thi Hang", "birth_date": "1987", "area_id": WARD_A})),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["candidates"][0]["id"], id);
     // Same phone in another form.
     let (s, v) = app
-        .api(Method::POST, "/api/v1/persons", &t, Some(json!({"full_name": "Trần Văn B", "phone": "+84912345678", "area_id": WARD_A})))
+        .api(
+            Method::POST,
+            "/api/v1/persons",
+            &t,
+            Some(json!({"full_name": "Trần Văn B", "phone": "+84912345678", "area_id": WARD_A})),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(v["candidates"][0]["id"], id);
     // Confirmed as someone else: created.
-    let other = person(&app, &t, "Do Thi Hang", json!({"birth_date": "1987", "confirm_new": true})).await;
+    let other = person(
+        &app,
+        &t,
+        "Do Thi Hang",
+        json!({"birth_date": "1987", "confirm_new": true}),
+    )
+    .await;
     assert_ne!(other, id);
     // Found by name without diacritics, by given name, by CCCD and by phone.
-    for q in ["do thi hang", "hang", "Hằng Đỗ", "012187000123", "0912.345.678"] {
-        let (s, v) = app.get(&format!("/api/v1/persons?q={}", urlencode(q)), &t).await;
+    for q in [
+        "do thi hang",
+        "hang",
+        "Hằng Đỗ",
+        "012187000123",
+        "0912.345.678",
+    ] {
+        let (s, v) = app
+            .get(&format!("/api/v1/persons?q={}", urlencode(q)), &t)
+            .await;
         assert_eq!(s, StatusCode::OK);
-        let ids: Vec<i64> = v["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+        let ids: Vec<i64> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
         assert!(ids.contains(&id), "{q}: {ids:?}");
     }
     // Officer B (another district) sees neither.
@@ -113,7 +159,10 @@ async fn people_are_validated_deduplicated_and_found_without_diacritics() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["action"] == "view" && e["record_id"].as_str().and_then(|r| r.parse::<i64>().ok()) == Some(id))
+        .filter(|e| {
+            e["action"] == "view"
+                && e["record_id"].as_str().and_then(|r| r.parse::<i64>().ok()) == Some(id)
+        })
         .count();
     assert!(views >= 1, "{v}");
 }
@@ -131,13 +180,27 @@ async fn confirming_a_case_makes_its_contacts_f1_and_discarding_releases_them_un
     let c = person(&app, &t, "Phạm Văn Cường", json!({})).await;
     let d = person(&app, &t, "Hoàng Văn Dũng", json!({})).await;
     let case_a = case(&app, &t, a, "suspected").await;
-    assert_eq!(contact(&app, &t, a, b, "2021-06-21").await.0, StatusCode::CREATED);
-    assert_eq!(contact(&app, &t, b, c, "2021-06-22").await.0, StatusCode::CREATED);
+    assert_eq!(
+        contact(&app, &t, a, b, "2021-06-21").await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        contact(&app, &t, b, c, "2021-06-22").await.0,
+        StatusCode::CREATED
+    );
     // A cycle is legitimate data.
-    assert_eq!(contact(&app, &t, c, a, "2021-06-23").await.0, StatusCode::CREATED);
+    assert_eq!(
+        contact(&app, &t, c, a, "2021-06-23").await.0,
+        StatusCode::CREATED
+    );
     assert_eq!(level(&app, &t, b).await, None, "a suspect makes no F1");
     let (s, v) = app
-        .api(Method::POST, &format!("/api/v1/cases/{case_a}/classification"), &t, Some(json!({"classification": "confirmed"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/cases/{case_a}/classification"),
+            &t,
+            Some(json!({"classification": "confirmed"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["history"].as_array().unwrap().len(), 2);
@@ -159,7 +222,12 @@ async fn confirming_a_case_makes_its_contacts_f1_and_discarding_releases_them_un
     assert!(chain["nodes"].as_array().unwrap().len() >= 4, "{chain}");
     // Discarding A: B and C are released; D is still held by E.
     let (s, _) = app
-        .api(Method::POST, &format!("/api/v1/cases/{case_a}/classification"), &t, Some(json!({"classification": "discarded"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/cases/{case_a}/classification"),
+            &t,
+            Some(json!({"classification": "discarded"})),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
     let (s, _) = app
@@ -180,8 +248,15 @@ async fn confirming_a_case_makes_its_contacts_f1_and_discarding_releases_them_un
     assert_eq!(level(&app, &t, c).await, None);
     assert_eq!(level(&app, &t, d).await, Some(1));
     // The F1 filter of the list.
-    let (_, v) = app.get("/api/v1/persons?f_level=1&disease=covid19", &t).await;
-    let ids: Vec<i64> = v["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    let (_, v) = app
+        .get("/api/v1/persons?f_level=1&disease=covid19", &t)
+        .await;
+    let ids: Vec<i64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, vec![d]);
 }
 
@@ -197,7 +272,10 @@ async fn bad_contacts_and_merges_write_nothing() {
             use sea_orm::ConnectionTrait;
             let r = db
                 .connection()
-                .query_one_raw(sea_orm::Statement::from_string(db.connection().get_database_backend(), "SELECT COUNT(*) AS n FROM exposures"))
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.connection().get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM exposures",
+                ))
                 .await
                 .unwrap()
                 .unwrap();
@@ -230,14 +308,28 @@ async fn bad_contacts_and_merges_write_nothing() {
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
     assert_eq!(count(&app).await, 0);
     // Merge with itself.
-    let (s, v) = app.api(Method::POST, &format!("/api/v1/persons/{a}/merge"), &t, Some(json!({"merged_id": a}))).await;
+    let (s, v) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/persons/{a}/merge"),
+            &t,
+            Some(json!({"merged_id": a})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["field"], "merged_id");
     // A real merge keeps both records and moves the case.
     let dup = person(&app, &t, "Nguyen Van An", json!({"confirm_new": true})).await;
     let c = case(&app, &t, dup, "suspected").await;
     contact(&app, &t, dup, b, "2021-06-20").await;
-    let (s, _) = app.api(Method::POST, &format!("/api/v1/persons/{a}/merge"), &t, Some(json!({"merged_id": dup}))).await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/persons/{a}/merge"),
+            &t,
+            Some(json!({"merged_id": dup})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (_, cv) = app.get(&format!("/api/v1/cases/{c}"), &t).await;
     assert_eq!(cv["person_id"], a);
@@ -248,7 +340,14 @@ async fn bad_contacts_and_merges_write_nothing() {
     let (_, contacts) = app.get(&format!("/api/v1/persons/{a}/contacts"), &t).await;
     assert_eq!(contacts.as_array().unwrap().len(), 1);
     // Merging again is refused.
-    let (s, _) = app.api(Method::POST, &format!("/api/v1/persons/{a}/merge"), &t, Some(json!({"merged_id": dup}))).await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/persons/{a}/merge"),
+            &t,
+            Some(json!({"merged_id": dup})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -272,24 +371,43 @@ async fn case_list_filters_scopes_exports_and_idempotent_retries() {
     assert_eq!(v["community"], false);
     // Unknown disease and bad dates name their fields.
     let (s, v) = app
-        .api(Method::POST, "/api/v1/cases", &t, Some(json!({"person_id": a, "disease": "plague", "onset_date": "2030-01-01"})))
+        .api(
+            Method::POST,
+            "/api/v1/cases",
+            &t,
+            Some(json!({"person_id": a, "disease": "plague", "onset_date": "2030-01-01"})),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert!(fields.contains(&"onset_date"), "{v}");
-    let (_, v) = app.get("/api/v1/cases?classification=confirmed&disease=covid19", &t).await;
+    let (_, v) = app
+        .get("/api/v1/cases?classification=confirmed&disease=covid19", &t)
+        .await;
     assert_eq!(v["total"], 1);
     let (_, v) = app.get("/api/v1/cases?found_in=quarantine", &t).await;
     assert_eq!(v["items"][0]["person_id"], b);
     let (_, v) = app.get("/api/v1/cases?q=binh", &t).await;
     assert_eq!(v["total"], 1);
-    let (_, v) = app.get("/api/v1/cases?from=2021-06-21&to=2021-06-24", &t).await;
-    assert_eq!(v["total"], 1, "only the case without a sample date (curve = today)");
+    let (_, v) = app
+        .get("/api/v1/cases?from=2021-06-21&to=2021-06-24", &t)
+        .await;
+    assert_eq!(
+        v["total"], 1,
+        "only the case without a sample date (curve = today)"
+    );
     let (s, v) = app.get("/api/v1/cases?classification=maybe", &t).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["field"], "classification");
     // Another district sees none; the province admin sees both.
-    let (_, v) = app.get("/api/v1/cases", &app.token("officer_b").await).await;
+    let (_, v) = app
+        .get("/api/v1/cases", &app.token("officer_b").await)
+        .await;
     assert_eq!(v["total"], 0);
     let (_, v) = app.get("/api/v1/cases", &app.token("admin").await).await;
     assert_eq!(v["total"], 2);
@@ -313,9 +431,15 @@ async fn case_list_filters_scopes_exports_and_idempotent_retries() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
     use calamine::Reader;
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body.to_vec())).unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body.to_vec())).unwrap();
     let sheet = wb.worksheet_range("Ca bệnh").unwrap();
     assert_eq!(sheet.height(), 3);
     // A retried create with the same Idempotency-Key writes once.
@@ -325,7 +449,9 @@ async fn case_list_filters_scopes_exports_and_idempotent_retries() {
             .header("authorization", format!("Bearer {t}"))
             .header("content-type", "application/json")
             .header("idempotency-key", "case-c-1")
-            .body(axum::body::Body::from(json!({"person_id": c, "disease": "covid19"}).to_string()))
+            .body(axum::body::Body::from(
+                json!({"person_id": c, "disease": "covid19"}).to_string(),
+            ))
             .unwrap()
     };
     let (s1, _, b1) = app.send(req()).await;
@@ -342,17 +468,41 @@ async fn pages_register_a_case_keep_typed_values_and_show_the_chain() {
     let s = app.login("officer_a").await;
     let (st, html) = app.page(&s, "/cases/new").await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains(WARD_A), "the ward picker offers the officer's wards");
+    assert!(
+        html.contains(WARD_A),
+        "the ward picker offers the officer's wards"
+    );
     assert!(!html.contains(WARD_B), "but not another district's");
     // A bad phone: 422, the name typed is kept, the error names the phone.
     let (st, _, html) = app
-        .post_form(&s, "/cases", &[("full_name", "Nguyễn Văn An"), ("phone", "12"), ("area_id", WARD_A), ("disease", "covid19"), ("classification", "suspected")])
+        .post_form(
+            &s,
+            "/cases",
+            &[
+                ("full_name", "Nguyễn Văn An"),
+                ("phone", "12"),
+                ("area_id", WARD_A),
+                ("disease", "covid19"),
+                ("classification", "suspected"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"Nguyễn Văn An\""));
     assert!(html.contains("id=\"phone-error\""));
     let (st, headers, _) = app
-        .post_form(&s, "/cases", &[("full_name", "Nguyễn Văn An"), ("birth_date", "1980"), ("area_id", WARD_A), ("disease", "covid19"), ("classification", "suspected"), ("sample_date", "2021-06-22")])
+        .post_form(
+            &s,
+            "/cases",
+            &[
+                ("full_name", "Nguyễn Văn An"),
+                ("birth_date", "1980"),
+                ("area_id", WARD_A),
+                ("disease", "covid19"),
+                ("classification", "suspected"),
+                ("sample_date", "2021-06-22"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let loc = headers["location"].to_str().unwrap().to_owned();
@@ -361,28 +511,63 @@ async fn pages_register_a_case_keep_typed_values_and_show_the_chain() {
     assert!(html.contains("Nghi ngờ"));
     // The same person again offers the existing record.
     let (st, _, html) = app
-        .post_form(&s, "/cases", &[("full_name", "Nguyen Van An"), ("birth_date", "1980"), ("area_id", WARD_A), ("disease", "covid19")])
+        .post_form(
+            &s,
+            "/cases",
+            &[
+                ("full_name", "Nguyen Van An"),
+                ("birth_date", "1980"),
+                ("area_id", WARD_A),
+                ("disease", "covid19"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
     assert!(html.contains("Dùng hồ sơ này"));
     // Two contacts, then confirm.
     for name in ["Lê Thị Bình", "Trần Văn Cường"] {
         let (st, _, html) = app
-            .post_form(&s, &format!("{case_path}/contacts"), &[("full_name", name), ("area_id", WARD_A), ("first_date", "2021-06-21")])
+            .post_form(
+                &s,
+                &format!("{case_path}/contacts"),
+                &[
+                    ("full_name", name),
+                    ("area_id", WARD_A),
+                    ("first_date", "2021-06-21"),
+                ],
+            )
             .await;
         assert_eq!(st, StatusCode::SEE_OTHER, "{html}");
     }
     // A contact in the future is refused with the form kept.
     let (st, _, html) = app
-        .post_form(&s, &format!("{case_path}/contacts"), &[("full_name", "Hà Văn Dũng"), ("area_id", WARD_A), ("first_date", "2021-07-01")])
+        .post_form(
+            &s,
+            &format!("{case_path}/contacts"),
+            &[
+                ("full_name", "Hà Văn Dũng"),
+                ("area_id", WARD_A),
+                ("first_date", "2021-07-01"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"Hà Văn Dũng\""));
-    let (st, _, _) = app.post_form(&s, &format!("{case_path}/classification"), &[("classification", "confirmed")]).await;
+    let (st, _, _) = app
+        .post_form(
+            &s,
+            &format!("{case_path}/classification"),
+            &[("classification", "confirmed")],
+        )
+        .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, html) = app.page(&s, &case_path).await;
     assert!(html.contains("Xác định (F0)"));
-    assert_eq!(html.matches("<span class=\"badge f1\">F1</span>").count(), 2, "both contacts are F1");
+    assert_eq!(
+        html.matches("<span class=\"badge f1\">F1</span>").count(),
+        2,
+        "both contacts are F1"
+    );
     assert!(html.contains("<svg"), "the chain is drawn");
     assert!(html.contains("Lê Thị Bình"));
     // The list and the person pages.
@@ -401,12 +586,28 @@ async fn pages_register_a_case_keep_typed_values_and_show_the_chain() {
     assert!(html.contains("Nguyễn Văn An"), "why: the F0 is named");
     // Correcting the record: a bad phone keeps what was typed; a good one is saved.
     let (st, _, html) = app
-        .post_form(&s, &format!("/persons/{id}"), &[("full_name", "Lê Thị Bình An"), ("area_id", WARD_A), ("phone", "99")])
+        .post_form(
+            &s,
+            &format!("/persons/{id}"),
+            &[
+                ("full_name", "Lê Thị Bình An"),
+                ("area_id", WARD_A),
+                ("phone", "99"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"Lê Thị Bình An\""));
     let (st, _, _) = app
-        .post_form(&s, &format!("/persons/{id}"), &[("full_name", "Lê Thị Bình An"), ("area_id", WARD_A), ("phone", "0987654321")])
+        .post_form(
+            &s,
+            &format!("/persons/{id}"),
+            &[
+                ("full_name", "Lê Thị Bình An"),
+                ("area_id", WARD_A),
+                ("phone", "0987654321"),
+            ],
+        )
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, html) = app.page(&s, "/persons?q=0987654321").await;
@@ -437,6 +638,9 @@ async fn the_openapi_document_describes_the_surveillance_api() {
         "/api/v1/labs/load",
         "/api/v1/diseases/{code}/rule-sets",
     ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} is not in the OpenAPI document");
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} is not in the OpenAPI document"
+        );
     }
 }
