@@ -11,7 +11,8 @@
 //!
 //! Options: `--seed N` (42), `--today YYYY-MM-DD` (2021-09-30: rule set v2, F1–F5 over 21 days,
 //! the heaviest contact tracing), `--province all|12,20` (all), `--samples N` (200 per
-//! query), `--export-rows N` (1,000,000), `--skip-generate` (measure the data already there).
+//! query), `--export-rows N` (1,000,000), `--skip-generate` (measure the data already there),
+//! `--only search,cases,confirm,outbreak,export` (some sections only).
 //!
 //! Targets: person search p99 < 50 ms; case list p99 < 100 ms; confirming a case with 50
 //! contacts < 50 ms; the page data of a 1,000-case outbreak < 300 ms; an Excel export of 1M
@@ -49,6 +50,14 @@ struct Opts {
     samples: usize,
     export_rows: u64,
     skip_generate: bool,
+    /// Only these sections (search, cases, confirm, outbreak, export); empty: all.
+    only: Vec<String>,
+}
+
+impl Opts {
+    fn wants(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
 }
 
 fn parse(args: &[String]) -> Result<Opts> {
@@ -62,6 +71,7 @@ fn parse(args: &[String]) -> Result<Opts> {
         samples: 200,
         export_rows: 1_000_000,
         skip_generate: false,
+        only: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -83,6 +93,7 @@ fn parse(args: &[String]) -> Result<Opts> {
             "--samples" => o.samples = value()?.parse()?,
             "--export-rows" => o.export_rows = value()?.parse()?,
             "--skip-generate" => o.skip_generate = true,
+            "--only" => o.only = value()?.split(',').map(str::to_owned).collect(),
             other => bail!("unknown option {other}"),
         }
     }
@@ -291,65 +302,69 @@ pub async fn run(args: &[String]) -> Result<()> {
         ));
     }
     people.truncate(n);
-    println!("\n## person search ({} people sampled)", people.len());
-    // Each kind of query gets at most a minute: a query that takes seconds is reported with
-    // the samples it had time for.
-    let budget = Duration::from_secs(60);
-    for (label, national) in [("province admin", false), ("national", true)] {
-        for kind in ["CCCD", "name", "given"] {
-            let mut times = Vec::new();
-            let mut found = 0usize;
-            let started = Instant::now();
-            for (_, name, number, province, area) in &people {
-                if started.elapsed() > budget {
-                    break;
+    if o.wants("search") {
+        println!("\n## person search ({} people sampled)", people.len());
+        // Each kind of query gets at most a minute: a query that takes seconds is reported with
+        // the samples it had time for.
+        let budget = Duration::from_secs(60);
+        for (label, national) in [("province admin", false), ("national", true)] {
+            for kind in ["CCCD", "name", "given"] {
+                let mut times = Vec::new();
+                let mut found = 0usize;
+                let started = Instant::now();
+                for (_, name, number, province, area) in &people {
+                    if started.elapsed() > budget {
+                        break;
+                    }
+                    let scope = if national {
+                        everywhere.clone()
+                    } else {
+                        province_scope(area, province)?
+                    };
+                    let key = search_key(name);
+                    let q = match kind {
+                        "CCCD" => number.clone(),
+                        // "Nguyễn Văn Hù…": the name with the end of the given name missing.
+                        "name" => key
+                            .chars()
+                            .take(key.chars().count().saturating_sub(2).max(3))
+                            .collect(),
+                        // "Hùng Nguyễn": the given name, then the family name.
+                        _ => {
+                            let words: Vec<&str> = key.split(' ').collect();
+                            format!(
+                                "{} {}",
+                                words.last().unwrap_or(&""),
+                                words.first().unwrap_or(&"")
+                            )
+                        }
+                    };
+                    let f = PersonFilter {
+                        q,
+                        ..Default::default()
+                    };
+                    let t = Instant::now();
+                    let page = store.persons(&scope, &who, &f, 20, 0).await?;
+                    times.push(t.elapsed());
+                    found += usize::from(page.total > 0);
                 }
-                let scope = if national {
-                    everywhere.clone()
-                } else {
-                    province_scope(area, province)?
-                };
-                let key = search_key(name);
-                let q = match kind {
-                    "CCCD" => number.clone(),
-                    // "Nguyễn Văn Hù…": the name with the end of the given name missing.
-                    "name" => key
-                        .chars()
-                        .take(key.chars().count().saturating_sub(2).max(3))
-                        .collect(),
-                    // "Hùng Nguyễn": the given name, then the family name.
+                if found != times.len() {
+                    println!(
+                        "  (warning: {found} of {} searches found someone)",
+                        times.len()
+                    );
+                }
+                let what = match kind {
+                    "CCCD" => format!("person search by CCCD, {label}"),
+                    "name" => format!("person search by name prefix (\"nguyen van hu\"), {label}"),
                     _ => {
-                        let words: Vec<&str> = key.split(' ').collect();
                         format!(
-                            "{} {}",
-                            words.last().unwrap_or(&""),
-                            words.first().unwrap_or(&"")
+                            "person search by given name + family name (\"hung nguyen\"), {label}"
                         )
                     }
                 };
-                let f = PersonFilter {
-                    q,
-                    ..Default::default()
-                };
-                let t = Instant::now();
-                let page = store.persons(&scope, &who, &f, 20, 0).await?;
-                times.push(t.elapsed());
-                found += usize::from(page.total > 0);
+                report.timed(&what, &mut times, Some(50.0));
             }
-            if found != times.len() {
-                println!(
-                    "  (warning: {found} of {} searches found someone)",
-                    times.len()
-                );
-            }
-            let what = match kind {
-                "CCCD" => format!("person search by CCCD, {label}"),
-                "name" => format!("person search by name prefix (\"nguyen van hu\"), {label}"),
-                _ => {
-                    format!("person search by given name + family name (\"hung nguyen\"), {label}")
-                }
-            };
-            report.timed(&what, &mut times, Some(50.0));
         }
     }
 
@@ -360,7 +375,7 @@ pub async fn run(args: &[String]) -> Result<()> {
         Some(r) => (r.try_get("", "lo")?, r.try_get("", "hi")?),
         None => (None, None),
     };
-    if let (Some(clo), Some(chi)) = (clo, chi) {
+    if let (Some(clo), Some(chi), true) = (clo, chi, o.wants("cases")) {
         let ids: Vec<String> = (0..n)
             .map(|_| {
                 (clo + i64::try_from(rng.below(u64::try_from(chi - clo + 1).unwrap_or(1)))
@@ -422,118 +437,121 @@ pub async fn run(args: &[String]) -> Result<()> {
     // Confirming a case with 50 contacts (F-levels recomputed in the same transaction). The
     // contacts are loaded in bulk (at this scale 1,000 single inserts, each recomputing the
     // levels around it, would dominate the run); `add_exposure` is timed on its own after.
-    println!("\n## confirming a case with 50 contacts");
-    let today = o.today;
-    let rounds = 20.min(n);
-    let mut suspects = Vec::new();
-    let t = Instant::now();
-    let mut next = store.bulk_first_ids().await?;
-    while suspects.len() < rounds {
-        let p = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
-        if !store.cases_of_person(&everywhere, p).await?.is_empty() {
-            continue;
-        }
-        let case = store
-            .create_case(&everywhere, &who, p, &suspect(today))
-            .await?;
-        let mut data = BulkData::default();
-        while data.exposures.len() < 50 {
-            let c = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
-            if c == p {
+    if o.wants("confirm") {
+        println!("\n## confirming a case with 50 contacts");
+        let today = o.today;
+        let rounds = (n / 4).clamp(1, 100);
+        let mut suspects = Vec::new();
+        let t = Instant::now();
+        let mut next = store.bulk_first_ids().await?;
+        while suspects.len() < rounds {
+            let p = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
+            if !store.cases_of_person(&everywhere, p).await?.is_empty() {
                 continue;
             }
-            data.exposures.push(ExposureRecord {
-                id: next.exposure,
-                province_code: None,
-                disease_id: disease,
-                source_person_id: p,
-                exposed_person_id: c,
-                first_date: today - Days::days(4),
-                last_date: today - Days::days(1),
-                setting: Setting::Office,
-                proximity: Proximity::Within2m,
-                duration_minutes: Some(30),
-                certainty: Certainty::Confirmed,
-                notes: String::new(),
-                created_at: chrono::Utc::now(),
-                created_by: "bench".into(),
-            });
-            next.exposure += 1;
-        }
-        store.bulk_insert(&data).await?;
-        suspects.push((p, case));
-    }
-    store
-        .bulk_finish(&who, None, "benchmark: 50 contacts of each test case")
-        .await?;
-    println!(
-        "  (set up {rounds} suspected cases with 50 contacts each in {:.1} s)",
-        t.elapsed().as_secs_f64()
-    );
-    let mut confirm = Vec::new();
-    let mut held = 0;
-    for &(p, case) in &suspects {
-        let t = Instant::now();
-        store
-            .classify_case(
-                &everywhere,
-                &who,
-                case,
-                Classification::Confirmed,
-                "RT-PCR dương tính",
-                None,
-            )
-            .await?;
-        confirm.push(t.elapsed());
-        held += store.held_by(&everywhere, p, disease).await?.len();
-    }
-    println!(
-        "  (each new F0 holds {:.1} F1s on average: the other contacts are F0s themselves or \
-         nearer another F0)",
-        held as f64 / rounds as f64
-    );
-    report.timed(
-        "confirming a case with 50 contacts (classify_case)",
-        &mut confirm,
-        Some(50.0),
-    );
-    // One more contact of each new F0, through the app's own path.
-    let mut add = Vec::new();
-    for &(p, _) in &suspects {
-        let c = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
-        if c == p {
-            continue;
-        }
-        let t = Instant::now();
-        store
-            .add_exposure(
-                &everywhere,
-                &who,
-                disease,
-                p,
-                &Exposed::Existing(c),
-                &ExposureInput {
-                    first_date: today - Days::days(1),
+            let case = store
+                .create_case(&everywhere, &who, p, &suspect(today))
+                .await?;
+            let mut data = BulkData::default();
+            while data.exposures.len() < 50 {
+                let c = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
+                if c == p {
+                    continue;
+                }
+                data.exposures.push(ExposureRecord {
+                    id: next.exposure,
+                    province_code: None,
+                    disease_id: disease,
+                    source_person_id: p,
+                    exposed_person_id: c,
+                    first_date: today - Days::days(4),
                     last_date: today - Days::days(1),
                     setting: Setting::Office,
                     proximity: Proximity::Within2m,
                     duration_minutes: Some(30),
                     certainty: Certainty::Confirmed,
                     notes: String::new(),
-                },
-            )
+                    created_at: chrono::Utc::now(),
+                    created_by: "bench".into(),
+                });
+                next.exposure += 1;
+            }
+            store.bulk_insert(&data).await?;
+            suspects.push((p, case));
+        }
+        store
+            .bulk_finish(&who, None, "benchmark: 50 contacts of each test case")
             .await?;
-        add.push(t.elapsed());
+        println!(
+            "  (set up {rounds} suspected cases with 50 contacts each in {:.1} s)",
+            t.elapsed().as_secs_f64()
+        );
+        let mut confirm = Vec::new();
+        let mut held = 0;
+        for &(p, case) in &suspects {
+            let t = Instant::now();
+            store
+                .classify_case(
+                    &everywhere,
+                    &who,
+                    case,
+                    Classification::Confirmed,
+                    "RT-PCR dương tính",
+                    None,
+                )
+                .await?;
+            confirm.push(t.elapsed());
+            held += store.held_by(&everywhere, p, disease).await?.len();
+        }
+        println!(
+            "  (each new F0 holds {:.1} F1s on average: the other contacts are F0s themselves or \
+         nearer another F0)",
+            held as f64 / rounds as f64
+        );
+        report.timed(
+            "confirming a case with 50 contacts (classify_case)",
+            &mut confirm,
+            Some(50.0),
+        );
+        // One more contact of each new F0, through the app's own path.
+        let mut add = Vec::new();
+        for &(p, _) in &suspects {
+            let c = lo + i64::try_from(rng.below(u64::try_from(hi - lo + 1)?)).unwrap_or(0);
+            if c == p {
+                continue;
+            }
+            let t = Instant::now();
+            store
+                .add_exposure(
+                    &everywhere,
+                    &who,
+                    disease,
+                    p,
+                    &Exposed::Existing(c),
+                    &ExposureInput {
+                        first_date: today - Days::days(1),
+                        last_date: today - Days::days(1),
+                        setting: Setting::Office,
+                        proximity: Proximity::Within2m,
+                        duration_minutes: Some(30),
+                        certainty: Certainty::Confirmed,
+                        notes: String::new(),
+                    },
+                )
+                .await?;
+            add.push(t.elapsed());
+        }
+        report.timed("adding a contact to an F0 (add_exposure)", &mut add, None);
     }
-    report.timed("adding a contact to an F0 (add_exposure)", &mut add, None);
 
     // The page of the 1,000-case outbreak.
-    let outbreak = match big {
+    let outbreak = match big.filter(|_| o.wants("outbreak")) {
         Some(b) => Some(b),
+        None if !o.wants("outbreak") => None,
         None => rows(
             &store,
             "SELECT outbreak_id FROM cases WHERE outbreak_id IS NOT NULL GROUP BY outbreak_id \
-             HAVING COUNT(*) BETWEEN 800 AND 1500 ORDER BY COUNT(*) DESC LIMIT 1",
+             ORDER BY ABS(COUNT(*) - 1000), outbreak_id LIMIT 1",
         )
         .await?
         .first()
@@ -599,47 +617,49 @@ pub async fn run(args: &[String]) -> Result<()> {
     }
 
     // The Excel export, in a child process to measure its peak memory.
-    println!("\n## Excel export");
-    let path = std::env::temp_dir().join(format!(
-        "chongdich-bench-export-{}.xlsx",
-        std::process::id()
-    ));
-    let out = std::process::Command::new(std::env::current_exe()?)
-        .args([
-            "export-child",
-            &o.url,
-            &o.export_rows.to_string(),
-            &path.display().to_string(),
-        ])
-        .output()?;
-    let _ = std::fs::remove_file(&path);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("EXPORT "))
-        .with_context(|| format!("export failed: {}", String::from_utf8_lossy(&out.stderr)))?;
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let (rows_n, secs, hwm, size): (u64, f64, u64, u64) = (
-        parts[1].parse()?,
-        parts[2].parse()?,
-        parts[3].parse()?,
-        parts[4].parse()?,
-    );
-    let million = rows_n >= 1_000_000;
-    report.line(
-        "Excel export (cases_chunk × 5,000, constant memory)",
-        format!(
-            "{rows_n} rows in {secs:.1} s, peak RSS {:.0} MB, file {:.0} MB",
-            hwm as f64 / 1024.0,
-            size as f64 / 1_048_576.0
-        ),
-        if million {
-            "1M rows < 60 s, < 200 MB"
-        } else {
-            "(fewer than 1M rows)"
-        },
-        million.then_some(secs < 60.0 && hwm < 200 * 1024),
-    );
+    if o.wants("export") {
+        println!("\n## Excel export");
+        let path = std::env::temp_dir().join(format!(
+            "chongdich-bench-export-{}.xlsx",
+            std::process::id()
+        ));
+        let out = std::process::Command::new(std::env::current_exe()?)
+            .args([
+                "export-child",
+                &o.url,
+                &o.export_rows.to_string(),
+                &path.display().to_string(),
+            ])
+            .output()?;
+        let _ = std::fs::remove_file(&path);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("EXPORT "))
+            .with_context(|| format!("export failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let (rows_n, secs, hwm, size): (u64, f64, u64, u64) = (
+            parts[1].parse()?,
+            parts[2].parse()?,
+            parts[3].parse()?,
+            parts[4].parse()?,
+        );
+        let million = rows_n >= 1_000_000;
+        report.line(
+            "Excel export (cases_chunk × 5,000, constant memory)",
+            format!(
+                "{rows_n} rows in {secs:.1} s, peak RSS {:.0} MB, file {:.0} MB",
+                hwm as f64 / 1024.0,
+                size as f64 / 1_048_576.0
+            ),
+            if million {
+                "1M rows < 60 s, < 200 MB"
+            } else {
+                "(fewer than 1M rows)"
+            },
+            million.then_some(secs < 60.0 && hwm < 200 * 1024),
+        );
+    }
     report.print();
     Ok(())
 }

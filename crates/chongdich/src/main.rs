@@ -581,6 +581,9 @@ async fn serve(
                     a.password
                 );
             }
+            println!(
+                "Dữ liệu dịch mẫu tháng 5–6/2021 (người về từ Bắc Giang, ổ dịch Than Uyên và Phong Thổ): xem với --today 2021-06-24."
+            );
         }
     }
     let purge_store = store.clone();

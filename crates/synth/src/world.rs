@@ -1534,7 +1534,7 @@ mod tests {
     use chongdich_domain::disease::covid19_rule_sets;
     use chongdich_domain::person::Phone;
 
-    pub(crate) fn spec(people: u64, cases: u64) -> WorldSpec {
+    fn spec(people: u64, cases: u64) -> WorldSpec {
         let wards = (0..30)
             .map(|i| WardSpec {
                 area_id: format!("L{:05}", 3000 + i),
@@ -1727,83 +1727,5 @@ mod tests {
         s.wards.clear();
         assert!(World::new(s).is_err());
         assert!(World::new(spec(100, 50)).is_err());
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::print_stdout)]
-mod scratch {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn stats() {
-        let mut s = tests_spec();
-        s.people = 1_000_000;
-        s.cases = 100_000;
-        s.chunk = 20_000;
-        let t = std::time::Instant::now();
-        let w = World::new(s).unwrap();
-        let n: usize = w.people().map(|c| c.len()).sum();
-        println!("people {n} in {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let mut epi = w.epidemic();
-        let (mut c, mut e, mut sa, mut o, mut z, mut q, mut neg, mut pend) =
-            (0, 0, 0, 0, 0, 0, 0, 0);
-        let mut first = None;
-        let mut last = None;
-        for b in epi.by_ref() {
-            c += b.cases.len();
-            e += b.exposures.len();
-            sa += b.samples.len();
-            o += b.outbreaks.len();
-            z += b.zones.len();
-            q += b
-                .cases
-                .iter()
-                .filter(|c| c.found_in == FoundIn::Quarantine)
-                .count();
-            neg += b
-                .samples
-                .iter()
-                .filter(|c| c.result == TestResult::Negative)
-                .count();
-            pend += b
-                .samples
-                .iter()
-                .filter(|c| c.result == TestResult::Pending)
-                .count();
-            for x in &b.cases {
-                first = first.min(Some(x.curve_date)).or(Some(x.curve_date));
-                last = last.max(Some(x.curve_date));
-            }
-            let mut spans: HashMap<i64, (NaiveDate, NaiveDate, usize)> = HashMap::new();
-            for x in &b.cases {
-                if let Some(o) = x.outbreak_id {
-                    let e = spans.entry(o).or_insert((x.curve_date, x.curve_date, 0));
-                    e.0 = e.0.min(x.curve_date);
-                    e.1 = e.1.max(x.curve_date);
-                    e.2 += 1;
-                }
-            }
-            for (o, (a, z, n)) in spans {
-                if (z - a).num_days() > 150 || o == 1 {
-                    println!("outbreak {o}: {n} cases {a}..{z}");
-                }
-            }
-        }
-        println!(
-            "cases {c} (quarantine {q}) exposures {e} samples {sa} (neg {neg} pending {pend}) outbreaks {o} zones {z} in {:?}; {first:?}..{last:?}",
-            t.elapsed()
-        );
-        let t = std::time::Instant::now();
-        let f = epi.flevels();
-        let mut lv = [0; 6];
-        for x in &f {
-            lv[x.level as usize] += 1;
-        }
-        println!("flevels {} {lv:?} in {:?}", f.len(), t.elapsed());
-    }
-    fn tests_spec() -> WorldSpec {
-        super::tests::spec(1, 0)
     }
 }
