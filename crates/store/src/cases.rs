@@ -185,7 +185,8 @@ pub(crate) fn apply_filter(stmt: &mut SelectStatement, scope: &Scope, f: &CaseFi
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_event<C: ConnectionTrait>(
+/// Appends one entry to a case's classification history.
+pub(crate) async fn add_event<C: ConnectionTrait>(
     txn: &C,
     case_id: i64,
     now: DateTime<Utc>,
@@ -233,16 +234,12 @@ impl Store {
         input: &CaseInput,
     ) -> Result<i64, StoreError> {
         let rules = self.disease_for_input(&input.disease).await?;
-        let person = match self.person_row(scope, person_id).await {
-            Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field(
-                    "person_id",
-                    format!("không có người #{person_id} trong phạm vi của bạn"),
-                )
-                .into());
-            }
-            other => other?,
-        };
+        let person = self.person_row(scope, person_id).await.map_err(|e| {
+            e.not_found_as(
+                "person_id",
+                format!("không có người #{person_id} trong phạm vi của bạn"),
+            )
+        })?;
         if person.merged_into.is_some() {
             return Err(Invalid::field("person_id", "hồ sơ đã được gộp vào hồ sơ khác").into());
         }
@@ -588,16 +585,12 @@ impl Store {
     ) -> Result<CaseRow, StoreError> {
         let case = self.case_row(scope, id).await?;
         if let Some(o) = outbreak_id {
-            let ob = match self.outbreak_row(scope, o).await {
-                Err(StoreError::NotFound(_)) => {
-                    return Err(Invalid::field(
-                        "outbreak_id",
-                        format!("không có ổ dịch #{o} trong phạm vi của bạn"),
-                    )
-                    .into());
-                }
-                other => other?,
-            };
+            let ob = self.outbreak_row(scope, o).await.map_err(|e| {
+                e.not_found_as(
+                    "outbreak_id",
+                    format!("không có ổ dịch #{o} trong phạm vi của bạn"),
+                )
+            })?;
             if ob.disease_id != case.disease_id {
                 return Err(Invalid::field("outbreak_id", "ổ dịch của bệnh khác").into());
             }

@@ -412,16 +412,12 @@ impl Store {
         exposed: &Exposed,
         input: &ExposureInput,
     ) -> Result<(i64, i64), StoreError> {
-        let source = match self.person_row(scope, source_id).await {
-            Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field(
-                    "source_person_id",
-                    format!("không có người nguồn #{source_id} trong phạm vi của bạn"),
-                )
-                .into());
-            }
-            other => other?,
-        };
+        let source = self.person_row(scope, source_id).await.map_err(|e| {
+            e.not_found_as(
+                "source_person_id",
+                format!("không có người nguồn #{source_id} trong phạm vi của bạn"),
+            )
+        })?;
         if source.merged_into.is_some() {
             return Err(Invalid::field("source_person_id", "hồ sơ người nguồn đã được gộp").into());
         }

@@ -22,6 +22,17 @@ pub enum StoreError {
     Internal(String),
 }
 
+impl StoreError {
+    /// A record named in the input that does not exist (or lies outside the scope) is the
+    /// input's fault: a field error, not a 404 of the request.
+    pub(crate) fn not_found_as(self, field: &str, message: impl Into<String>) -> Self {
+        match self {
+            StoreError::NotFound(_) => Invalid::field(field, message).into(),
+            other => other,
+        }
+    }
+}
+
 impl From<sea_orm::TransactionError<StoreError>> for StoreError {
     fn from(e: sea_orm::TransactionError<StoreError>) -> Self {
         match e {

@@ -459,16 +459,9 @@ impl Store {
             return Err(Invalid::field("merged_id", "không thể gộp một hồ sơ với chính nó").into());
         }
         let k = self.person_row(scope, kept).await?;
-        let m = match self.person_row(scope, merged).await {
-            Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field(
-                    "merged_id",
-                    "hồ sơ cần gộp không có hoặc ngoài phạm vi",
-                )
-                .into());
-            }
-            other => other?,
-        };
+        let m = self.person_row(scope, merged).await.map_err(|e| {
+            e.not_found_as("merged_id", "hồ sơ cần gộp không có hoặc ngoài phạm vi")
+        })?;
         if k.merged_into.is_some() || m.merged_into.is_some() {
             return Err(Invalid::field("merged_id", "hồ sơ đã được gộp trước đó").into());
         }

@@ -241,16 +241,12 @@ impl Store {
         input: &SampleInput,
     ) -> Result<SampleRow, StoreError> {
         let rules = self.disease_for_input(&input.disease).await?;
-        let person = match self.person_row(scope, person_id).await {
-            Err(StoreError::NotFound(_)) => {
-                return Err(Invalid::field(
-                    "person_id",
-                    format!("không có người #{person_id} trong phạm vi của bạn"),
-                )
-                .into());
-            }
-            other => other?,
-        };
+        let person = self.person_row(scope, person_id).await.map_err(|e| {
+            e.not_found_as(
+                "person_id",
+                format!("không có người #{person_id} trong phạm vi của bạn"),
+            )
+        })?;
         if let Some(lab) = input.lab_id
             && self.lab(&Scope::everywhere(), lab).await.is_err()
         {
@@ -494,28 +490,15 @@ impl Store {
         }
         q.and_where(Expr::col("id").eq(case_id));
         txn.execute(&q).await?;
-        txn.execute(
-            &Query::insert()
-                .into_table("case_events")
-                .columns([
-                    "case_id",
-                    "at",
-                    "on_date",
-                    "from_class",
-                    "to_class",
-                    "reason",
-                    "by_user",
-                ])
-                .values_panic([
-                    case_id.into(),
-                    now.into(),
-                    on.into(),
-                    from.as_str().into(),
-                    "confirmed".into(),
-                    reason.into(),
-                    who.username.clone().into(),
-                ])
-                .to_owned(),
+        crate::cases::add_event(
+            txn,
+            case_id,
+            now,
+            on,
+            Some(from),
+            Classification::Confirmed,
+            reason,
+            who,
         )
         .await?;
         audit::append(
