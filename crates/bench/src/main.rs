@@ -28,6 +28,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod risk;
 mod surveillance;
 
 const USERS: usize = 50;

@@ -50,7 +50,7 @@ struct Opts {
     samples: usize,
     export_rows: u64,
     skip_generate: bool,
-    /// Only these sections (search, cases, confirm, outbreak, export); empty: all.
+    /// Only these sections (search, cases, confirm, outbreak, risk, export); empty: all.
     only: Vec<String>,
 }
 
@@ -111,14 +111,14 @@ struct Line {
     met: Option<bool>,
 }
 
-struct Report {
+pub(crate) struct Report {
     engine: String,
     scale: String,
     lines: Vec<Line>,
 }
 
 impl Report {
-    fn timed(&mut self, what: &str, times: &mut [Duration], target_ms: Option<f64>) {
+    pub(crate) fn timed(&mut self, what: &str, times: &mut [Duration], target_ms: Option<f64>) {
         times.sort();
         let p50 = percentile(times, 0.5);
         let p99 = percentile(times, 0.99);
@@ -141,7 +141,7 @@ impl Report {
         });
     }
 
-    fn line(&mut self, what: &str, figure: String, target: &str, met: Option<bool>) {
+    pub(crate) fn line(&mut self, what: &str, figure: String, target: &str, met: Option<bool>) {
         println!("{what}: {figure}");
         self.lines.push(Line {
             what: what.to_owned(),
@@ -196,7 +196,7 @@ pub async fn run(args: &[String]) -> Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    let store = Store::connect(&o.url, clock).await?;
+    let store = Store::connect(&o.url, clock.clone()).await?;
     store.migrate().await?;
     let engine = match store.engine() {
         chongdich_store::Engine::Sqlite => "SQLite",
@@ -614,6 +614,10 @@ pub async fn run(args: &[String]) -> Result<()> {
             &mut times,
             Some(300.0),
         );
+    }
+
+    if o.wants("risk") {
+        crate::risk::section(&store, clock.clone(), o.today, &mut report).await?;
     }
 
     // The Excel export, in a child process to measure its peak memory.

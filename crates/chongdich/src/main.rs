@@ -84,6 +84,29 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Area risk levels: what-if assessments from a file (no database needed).
+    Risk {
+        #[command(subcommand)]
+        command: RiskCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RiskCommand {
+    /// Assess the units of a what-if file under a rule set and print the levels and reasons as
+    /// JSON. Reads no settings and opens no database.
+    Assess {
+        /// A shipped rule set (qd2686, qd4800, qd218; see `risk rules`) or a rule-set file
+        /// (*.json). Default: the shipped set in force on the file's as_of.
+        #[arg(long)]
+        rules: Option<String>,
+        /// The what-if file: {"as_of", "units", "cases", "coverage", "capacity", "facts",
+        /// "previous"}.
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// List the shipped rule sets and their dates.
+    Rules,
 }
 
 #[derive(Subcommand)]
@@ -230,6 +253,10 @@ fn read_password_stdin() -> Result<String> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // The what-if commands need neither the settings nor the database: branch before both.
+    if let Command::Risk { command } = &cli.command {
+        return risk_command(command);
+    }
     let file = config::FileConfig::load(cli.config.as_deref())?;
     let url = config::check_database_url(
         cli.database_url
@@ -405,6 +432,7 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await?;
             Ok(())
         }
+        Command::Risk { command } => risk_command(&command),
         Command::Audit {
             command:
                 AuditCommand::Export {
@@ -451,6 +479,118 @@ async fn run(cli: Cli) -> Result<()> {
                     .with_detail("chongdich audit export"),
                 )
                 .await?;
+            Ok(())
+        }
+    }
+}
+
+/// `chongdich risk …`: pure, from files to standard output.
+fn risk_command(command: &RiskCommand) -> Result<()> {
+    use chongdich_domain::risk::{AssessInput, RiskRuleSet, assess, in_force, shipped};
+    let sets = shipped();
+    let known = || {
+        sets.iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // One line per field; a parse error's message already names its path.
+    let invalid = |what: &str, e: chongdich_domain::Invalid| {
+        let lines: Vec<String> =
+            e.0.iter()
+                .map(|f| {
+                    if f.message.starts_with("trường ") {
+                        format!("  {}", f.message)
+                    } else {
+                        format!("  {}: {}", f.field, f.message)
+                    }
+                })
+                .collect();
+        anyhow::anyhow!("{what}:\n{}", lines.join("\n"))
+    };
+    match command {
+        RiskCommand::Rules => {
+            for s in &sets {
+                let to = s
+                    .valid_to
+                    .map_or_else(|| "nay".to_owned(), |d| d.format("%d/%m/%Y").to_string());
+                println!(
+                    "{:<8} {} – {:<10}  {} ({} mức, {} tiêu chí)",
+                    s.id,
+                    s.valid_from.format("%d/%m/%Y"),
+                    to,
+                    s.name,
+                    s.levels.len(),
+                    s.criteria.len()
+                );
+            }
+            Ok(())
+        }
+        RiskCommand::Assess { rules, input } => {
+            // The rule set first: a wrong id is named before the file is read.
+            let custom;
+            let named: Option<&RiskRuleSet> = match rules {
+                Some(r) if r.ends_with(".json") => {
+                    let text =
+                        std::fs::read_to_string(r).with_context(|| format!("cannot read {r}"))?;
+                    custom = RiskRuleSet::from_json(&text)
+                        .map_err(|e| invalid(&format!("bộ tiêu chí {r} không hợp lệ"), e))?;
+                    Some(&custom)
+                }
+                Some(r) => Some(sets.iter().find(|s| s.id == *r).with_context(|| {
+                    format!(
+                        "không có bộ tiêu chí \"{r}\"; các bộ có sẵn: {} (hoặc một tệp .json)",
+                        known()
+                    )
+                })?),
+                None => None,
+            };
+            let text = std::fs::read_to_string(input)
+                .with_context(|| format!("cannot read {}", input.display()))?;
+            let what_if = AssessInput::from_json(&text)
+                .map_err(|e| invalid(&format!("{} không hợp lệ", input.display()), e))?;
+            let set = match named {
+                Some(s) => s,
+                None => in_force(&sets, what_if.as_of).with_context(|| {
+                    format!(
+                        "không có bộ tiêu chí nào có hiệu lực ngày {}; chọn bằng --rules ({})",
+                        what_if.as_of.format("%d/%m/%Y"),
+                        known()
+                    )
+                })?,
+            };
+            let a = assess(set, &what_if)
+                .map_err(|e| invalid(&format!("{} không đánh giá được", input.display()), e))?;
+            #[derive(serde::Serialize)]
+            struct Unit<'a> {
+                code: &'a str,
+                level: &'a str,
+                colour: chongdich_domain::risk::Colour,
+                reasons: Vec<&'a str>,
+            }
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                rules: &'a str,
+                as_of: chrono::NaiveDate,
+                units: Vec<Unit<'a>>,
+            }
+            let out = Out {
+                rules: &a.rules,
+                as_of: a.as_of,
+                units: a
+                    .units
+                    .iter()
+                    .map(|u| Unit {
+                        code: &u.code,
+                        level: &u.level,
+                        colour: u.colour,
+                        reasons: u.reasons.iter().map(|r| r.text.as_str()).collect(),
+                    })
+                    .collect(),
+            };
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut stdout, &out)?;
+            writeln!(stdout)?;
             Ok(())
         }
     }
@@ -593,6 +733,18 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = purge_store.purge_sessions().await {
                 tracing::warn!("purging sessions: {e}");
+            }
+            // Risk levels are recomputed daily as proposals for the committee to approve.
+            let system = chongdich_store::audit::Who {
+                username: "system".into(),
+                ..chongdich_store::audit::Who::console()
+            };
+            match purge_store.daily_assessments(&system).await {
+                Ok(made) if !made.is_empty() => {
+                    tracing::info!("{} daily risk assessment(s) proposed", made.len());
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("daily risk assessment: {e}"),
             }
         }
     });

@@ -40,8 +40,13 @@ pub enum Permission {
     ViewAudit,
     /// Register and edit people, cases, contacts, samples and outbreaks.
     EditSurveillance,
-    /// Edit diseases and their rule sets (administrators only).
+    /// Edit diseases and their rule sets, and the risk rule sets (administrators only).
     ManageRules,
+    /// Run risk assessments and enter their inputs (coverage, treatment capacity, facts,
+    /// neighbouring units).
+    AssessRisk,
+    /// Approve and publish risk levels, override a unit's level, add provincial measures.
+    ApproveRisk,
 }
 
 impl Role {
@@ -96,9 +101,18 @@ impl Role {
         match self {
             Role::Administrator => true,
             Role::SteeringCommittee => {
-                matches!(p, ViewAreas | EditAreas | ManageAgencies | ViewPersons)
+                matches!(
+                    p,
+                    ViewAreas | EditAreas | ManageAgencies | ViewPersons | AssessRisk | ApproveRisk
+                )
             }
-            Role::HealthOfficer | Role::CommuneHealthWorker => {
+            Role::HealthOfficer => {
+                matches!(
+                    p,
+                    ViewAreas | EditAreas | ViewPersons | EditSurveillance | AssessRisk
+                )
+            }
+            Role::CommuneHealthWorker => {
                 matches!(p, ViewAreas | EditAreas | ViewPersons | EditSurveillance)
             }
             Role::CheckpointOfficer | Role::QuarantineManager | Role::VaccinationSite => {

@@ -16,6 +16,7 @@ pub mod flevel;
 pub mod outbreak;
 pub mod person;
 pub mod population;
+pub mod risk;
 pub mod sample;
 pub mod text;
 pub mod units;

@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod outbreaks;
 pub mod persons;
 pub mod population;
+pub mod risk;
 pub mod samples;
 mod scope;
 pub mod sessions;
@@ -64,6 +65,11 @@ impl Store {
             opts.max_connections(4).min_connections(1);
         } else {
             opts.max_connections(16).min_connections(1);
+            // Statements are prepared and cached per connection; after five runs PostgreSQL
+            // may switch to a generic plan that does not know the values. For a name prefix
+            // that plan sorts every match (30–120 ms) where the value's plan walks the index
+            // (under 1 ms): plan each execution with its values.
+            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
         }
         let db = Database::connect(opts).await?;
         if db.get_database_backend() == DbBackend::Sqlite {
@@ -108,6 +114,7 @@ impl Store {
         let applied = migrate::run(&self.db, self.clock.now()).await?;
         self.backfill_user_search_keys().await?;
         self.seed_diseases().await?;
+        self.seed_risk_rules().await?;
         Ok(applied)
     }
 

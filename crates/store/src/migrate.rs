@@ -41,6 +41,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "surveillance: diseases, rule sets, people, cases, contacts, outbreaks, tests",
         up: m0004_surveillance,
     },
+    Migration {
+        version: 5,
+        name: "name search walks one index per key, counts from the index alone",
+        up: m0005_person_name_indexes,
+    },
+    Migration {
+        version: 6,
+        name: "risk levels: rule sets, inputs, assessments, publication, measures",
+        up: m0006_risk,
+    },
 ];
 
 fn date(name: &'static str) -> ColumnDef {
@@ -322,6 +332,201 @@ fn m0003_user_search_key(b: DbBackend) -> Vec<Statement> {
                 .to_owned(),
         ),
     ]
+}
+
+/// Name search is two range scans, one per key, each in its own index order (see
+/// `Store::persons`). Only unmerged records are searched, and the scope is checked on the area,
+/// so each index is partial and carries `area_id` and `id`: pages and counts are answered from
+/// the index. A province's users search within their province's part of the key range (the
+/// `province_code` indexes): a common prefix ("nguyen thi h", 155,000 people nationally) then
+/// costs the province's matches, not the country's. Same SQL on both engines.
+fn m0005_person_name_indexes(b: DbBackend) -> Vec<Statement> {
+    [
+        "DROP INDEX persons_search",
+        "DROP INDEX persons_given",
+        "CREATE INDEX persons_search ON persons (search_key, area_id, id) WHERE merged_into IS NULL",
+        "CREATE INDEX persons_given ON persons (given_key, area_id, id) WHERE merged_into IS NULL",
+        "CREATE INDEX persons_search_province ON persons (province_code, search_key, area_id, id) WHERE merged_into IS NULL",
+        "CREATE INDEX persons_given_province ON persons (province_code, given_key, area_id, id) WHERE merged_into IS NULL",
+    ]
+    .into_iter()
+    .map(|sql| Statement::from_string(b, sql))
+    .collect()
+}
+
+/// Risk levels of areas. `risk_published` holds, per unit, the level in force and the next one
+/// approved but not yet in force (a change announced 48 hours ahead), so the public page reads
+/// one row per unit whatever the length of the history (`risk_results`).
+fn m0006_risk(b: DbBackend) -> Vec<Statement> {
+    let dbl = |n: &'static str| ColumnDef::new(n).double().null().to_owned();
+    let tables = [
+        Table::create()
+            .table("risk_rule_sets")
+            .col(key(b, "id", false))
+            .col(ColumnDef::new("version").integer().not_null())
+            .col(text("name"))
+            .col(date("valid_from"))
+            .col(date_null("valid_to"))
+            .col(text("body"))
+            .col(flag("shipped"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .primary_key(Index::create().col("id").col("version"))
+            .to_owned(),
+        Table::create()
+            .table("risk_assessments")
+            .col(id("id"))
+            .col(key(b, "area_id", false))
+            .col(text_null("province_code"))
+            .col(key(b, "rule_set_id", false))
+            .col(ColumnDef::new("rule_version").integer().not_null())
+            .col(date("as_of"))
+            .col(text("status"))
+            .col(ts("computed_at"))
+            .col(text("computed_by"))
+            .col(ColumnDef::new("unit_count").integer().not_null())
+            .col(ColumnDef::new("changed_count").integer().not_null())
+            .col(text_null("decision_no"))
+            .col(text_null("approved_by"))
+            .col(ts_null("approved_at"))
+            .col(ts_null("effective_at"))
+            .to_owned(),
+        Table::create()
+            .table("risk_results")
+            .col(big("assessment_id"))
+            .col(key(b, "area_id", false))
+            .col(text_null("province_code"))
+            .col(text("unit_level"))
+            .col(text("level"))
+            .col(text("colour"))
+            .col(text("computed_level"))
+            .col(text("override_reason"))
+            .col(text_null("previous_level"))
+            .col(text("reasons"))
+            .primary_key(Index::create().col("assessment_id").col("area_id"))
+            .foreign_key(&mut fk(
+                ("risk_results", "assessment_id"),
+                ("risk_assessments", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("risk_published")
+            .col(key(b, "area_id", false).primary_key())
+            .col(text_null("province_code"))
+            .col(text("unit_level"))
+            .col(key(b, "rule_set_id", false))
+            .col(text("level"))
+            .col(text("colour"))
+            .col(ts("since"))
+            .col(big("assessment_id"))
+            .col(text_null("next_level"))
+            .col(text_null("next_colour"))
+            .col(ts_null("next_effective_at"))
+            .col(big_null("next_assessment_id"))
+            .col(key(b, "next_rule_set_id", true))
+            .to_owned(),
+        Table::create()
+            .table("area_neighbours")
+            .col(key(b, "area_id", false))
+            .col(key(b, "neighbour_id", false))
+            .col(text("source"))
+            .primary_key(Index::create().col("area_id").col("neighbour_id"))
+            .to_owned(),
+        Table::create()
+            .table("area_coverage")
+            .col(key(b, "area_id", false))
+            .col(date("as_of"))
+            .col(dbl("first_dose_18plus"))
+            .col(dbl("full_dose_65plus"))
+            .col(dbl("full_dose_all"))
+            .col(text("source"))
+            .col(ts("updated_at"))
+            .col(text("updated_by"))
+            .primary_key(Index::create().col("area_id").col("as_of"))
+            .to_owned(),
+        Table::create()
+            .table("area_capacity")
+            .col(key(b, "area_id", false))
+            .col(date("as_of"))
+            .col(flag("met"))
+            .col(text("note"))
+            .col(ts("updated_at"))
+            .col(text("updated_by"))
+            .primary_key(Index::create().col("area_id").col("as_of"))
+            .to_owned(),
+        Table::create()
+            .table("area_facts")
+            .col(id("id"))
+            .col(key(b, "area_id", false))
+            .col(text("kind"))
+            .col(date("valid_from"))
+            .col(date_null("valid_to"))
+            .col(text("note"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .to_owned(),
+        Table::create()
+            .table("risk_measures_added")
+            .col(id("id"))
+            .col(key(b, "area_id", false))
+            .col(key(b, "rule_set_id", false))
+            .col(text("level"))
+            .col(text("category"))
+            .col(text("text"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .to_owned(),
+        Table::create()
+            .table("area_shapes")
+            .col(key(b, "area_id", false).primary_key())
+            .col(text("geojson"))
+            .col(ts("updated_at"))
+            .col(text("updated_by"))
+            .to_owned(),
+    ];
+    let indexes = [
+        index(
+            "risk_assessments_area",
+            "risk_assessments",
+            &["area_id", "as_of"],
+        ),
+        index("risk_results_area", "risk_results", &["area_id"]),
+        index(
+            "risk_published_province",
+            "risk_published",
+            &["province_code"],
+        ),
+        index("area_neighbours_back", "area_neighbours", &["neighbour_id"]),
+        index("area_facts_area", "area_facts", &["area_id"]),
+        index("risk_measures_area", "risk_measures_added", &["area_id"]),
+        // Cases by confirmation day: the country's window, and one province's.
+        index(
+            "cases_confirmed",
+            "cases",
+            &["disease_id", "confirmed_date"],
+        ),
+        index(
+            "cases_province_confirmed",
+            "cases",
+            &["province_code", "disease_id", "confirmed_date"],
+        ),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    out.push(
+        b.build(
+            &Table::alter()
+                .table("populations")
+                .add_column(
+                    ColumnDef::new("estimated")
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .to_owned(),
+        ),
+    );
+    out
 }
 
 /// Official lists do hold two wards of one name under one parent (22 pairs before 2025, 8

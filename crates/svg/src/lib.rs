@@ -11,9 +11,11 @@
 //!
 //! * [`chain`] — a transmission chain / contact graph (layered, top to bottom).
 //! * [`curve`] — an epidemic curve (stacked bars per day).
+//! * [`map`] — units coloured by risk level, at their centroids or boundaries.
 
 pub mod chain;
 pub mod curve;
+pub mod map;
 
 use std::fmt::Write as _;
 

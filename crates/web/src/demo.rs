@@ -236,8 +236,63 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
         });
     }
     load_story(store).await?;
+    load_risk(store).await?;
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
+}
+
+/// Risk levels for the story's day: estimated ward populations (labelled as estimates),
+/// neighbours estimated from the wards' centroids, and an assessment under the rules in force,
+/// approved, so that the public page has a map from the first start.
+pub async fn load_risk(store: &Store) -> Result<(), StoreError> {
+    let who = Who::console();
+    let everywhere = Scope::everywhere();
+    let today = story::today();
+    let units = chongdich_store::units::embedded()?;
+    let districts = parse_population_csv(DISTRICTS_2019)?;
+    let mut estimates = Vec::new();
+    // The file holds Lạng Sơn's districts too: only Lai Châu's are loaded.
+    let in_province = |code: &chongdich_domain::area::UnitCode| {
+        units.legacy.iter().any(|u| {
+            &u.code == code
+                && u.parent_code
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() == PROVINCE)
+        })
+    };
+    for d in districts.rows.iter().filter(|d| in_province(&d.code)) {
+        let wards: Vec<_> = units
+            .legacy
+            .iter()
+            .filter(|u| u.parent_code.as_ref() == Some(&d.code))
+            .collect();
+        if wards.is_empty() {
+            continue;
+        }
+        let each = d.figure.population / wards.len() as i64;
+        for w in wards {
+            estimates.push((AreaId::official(Structure::Legacy, &w.code), each));
+        }
+    }
+    store
+        .set_population_estimates(
+            &who,
+            &estimates,
+            2019,
+            "Ước tính cho dữ liệu mẫu: dân số huyện (Tổng điều tra 2019) chia đều cho các xã",
+        )
+        .await?;
+    let root = AreaId::parse(&format!("L{PROVINCE}"))?;
+    store
+        .estimate_neighbours(&everywhere, &who, &root, today)
+        .await?;
+    let a = store
+        .assess_risk(&everywhere, &who, &root, today, None)
+        .await?;
+    store
+        .approve_assessment(&everywhere, &who, a.id, "01/QĐ-BCĐ (dữ liệu mẫu)", &[])
+        .await?;
+    Ok(())
 }
 
 /// The seed and size of the demo's population.
@@ -922,6 +977,48 @@ mod tests {
                 .any(|l| l.lab_name == "CDC Lai Châu" && l.capacity_per_day == 1_000)
         );
         assert!(labs.iter().any(|l| l.lab_name == "TTYT Than Uyên"));
+
+        // Risk levels of 24/06/2021 are published under QĐ 2686: the Than Uyên outbreak (an
+        // index case of unknown source) puts its ward above "Bình thường mới"; the wards have
+        // estimated populations, labelled as estimates.
+        let l12 = AreaId::parse("L12").unwrap();
+        let published = store.published_levels(&l12).await.unwrap();
+        assert_eq!(published.len(), 115, "1 province, 8 districts, 106 wards");
+        assert!(published.iter().all(|p| p.rule_set_id == "qd2686"));
+        let tt = published
+            .iter()
+            .find(|p| p.area_id == story::TT_THAN_UYEN)
+            .unwrap();
+        assert_ne!(tt.level, "binh_thuong_moi", "{tt:?}");
+        let loaded = store
+            .risk_input(&l12, story::today(), disease, 14)
+            .await
+            .unwrap();
+        // The census file gives five of the eight districts (not Mường Tè, Sìn Hồ, Nậm Nhùn):
+        // their 59 wards get estimates; the others have none, and their rate criterion is
+        // reported as not computable.
+        assert_eq!(loaded.estimated_population.len(), 59);
+        let a = store
+            .assessments(&everywhere, 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        let (rows, _) = store
+            .assessment_results(&everywhere, a.id, false, 200, 0)
+            .await
+            .unwrap();
+        let muong_te_ward = rows
+            .iter()
+            .find(|r| r.unit_level == "ward" && r.parent_id.as_deref() == Some("L107"))
+            .unwrap();
+        assert!(
+            muong_te_ward
+                .reasons()
+                .iter()
+                .any(|r| r.outcome == chongdich_domain::risk::ReasonOutcome::NotComputable),
+            "{muong_te_ward:?}"
+        );
 
         // The stored levels are what the store itself derives: taking the index case out and
         // back recomputes the levels around it, and nothing changes.

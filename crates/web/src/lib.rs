@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`), the Vietnamese HTML views, health and metrics.
 //!
 //! Rooms: [`auth`] (who is asking), [`error`] (one error type per edge), [`extract`] (request
-//! parsing that names the bad field), [`excel`] (Excel in and out), [`export`] (case list exports), [`api`] (JSON handlers), [`views`] (pages and templates),
+//! parsing that names the bad field), [`excel`] (Excel in and out), [`geojson`] (unit boundaries uploaded as GeoJSON), [`export`] (case list exports), [`api`] (JSON handlers), [`views`] (pages and templates),
 //! [`idempotency`], [`metrics`], [`demo`] (the demo province).
 
 pub mod api;
@@ -12,6 +12,7 @@ pub mod error;
 pub mod excel;
 pub mod export;
 pub mod extract;
+pub mod geojson;
 pub mod idempotency;
 pub mod metrics;
 pub mod views;

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod diseases;
 pub mod outbreaks;
 pub mod persons;
+pub mod risk;
 pub mod tests;
 pub mod tokens;
 pub mod types;
@@ -44,7 +45,9 @@ use utoipa_axum::routes;
         (name = "cases", description = "Ca bệnh (F0, nghi ngờ), phân loại, chuỗi lây, xuất Excel"),
         (name = "outbreaks", description = "Ổ dịch, vùng phong tỏa, đường cong dịch"),
         (name = "tests", description = "Xét nghiệm: phòng xét nghiệm, mẫu, kết quả"),
-        (name = "diseases", description = "Bệnh và bộ quy tắc theo phiên bản")
+        (name = "diseases", description = "Bệnh và bộ quy tắc theo phiên bản"),
+        (name = "risk", description = "Cấp độ dịch của địa bàn: bộ quy tắc, đánh giá, phê duyệt, công bố, biện pháp"),
+        (name = "public", description = "Công khai (không cần đăng nhập): cấp độ dịch đã công bố")
     )
 )]
 struct ApiDoc;
@@ -115,6 +118,20 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(diseases::list, diseases::create))
         .routes(routes!(diseases::get_one))
         .routes(routes!(diseases::add_rule_set))
+        .routes(routes!(risk::rule_sets, risk::save_rule_set))
+        .routes(routes!(risk::rule_set))
+        .routes(routes!(risk::assessments, risk::assess))
+        .routes(routes!(risk::assessment))
+        .routes(routes!(risk::approve))
+        .routes(routes!(risk::area))
+        .routes(routes!(risk::set_coverage))
+        .routes(routes!(risk::set_capacity))
+        .routes(routes!(risk::add_fact))
+        .routes(routes!(risk::add_neighbours))
+        .routes(routes!(risk::add_measure))
+        .routes(routes!(risk::upload_shapes))
+        .routes(routes!(crate::views::public::feed_json))
+        .routes(routes!(crate::views::public::feed_csv))
         .split_for_parts()
 }
 

@@ -12,6 +12,9 @@ pub mod home;
 pub mod labels;
 pub mod outbreaks;
 pub mod persons;
+pub mod public;
+pub mod risk;
+pub mod risk_shapes;
 pub mod tests;
 pub mod users;
 
@@ -322,6 +325,9 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .merge(outbreaks::routes())
         .merge(tests::routes())
         .merge(diseases::routes())
+        .merge(risk::routes())
+        .merge(risk_shapes::routes())
+        .merge(public::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
 }

@@ -1,7 +1,8 @@
 //! The browser tests: a real Chromium, driven through WebDriver (chromedriver), signs in through
 //! the login form, searches the area browser with and without diacritics and opens a province;
-//! and registers a case, adds two contacts, confirms the case and sees the contacts become F1
-//! and the chain drawn.
+//! registers a case, adds two contacts, confirms the case and sees the contacts become F1
+//! and the chain drawn; and, without signing in, finds a commune on the public page and sees
+//! its risk level and the measures in force.
 //!
 //! It runs when CHONGDICH_WEBDRIVER names a WebDriver server (e.g. http://127.0.0.1:9515, from
 //! `chromedriver --port=9515`) and is skipped otherwise, unless CHONGDICH_REQUIRE_BROWSER=1,
@@ -38,18 +39,38 @@ async fn registers_a_case_adds_two_contacts_confirms_and_sees_f1_and_the_chain()
     run("officer_a", async |c, base| case_scenario(c, base).await).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_finds_a_commune_on_the_public_page_and_sees_its_level_and_measures() {
+    run_with(None, publish_levels, async |c, base| {
+        public_scenario(c, base).await
+    })
+    .await;
+}
+
 /// Starts the app and a browser, signs in as `user`, runs the scenario within SCENARIO and
 /// reports where the browser stood if it failed.
 async fn run(user: &str, scenario: impl AsyncFnOnce(&Client, &str) -> Checked) {
+    run_with(Some(user), async |_| {}, scenario).await;
+}
+
+/// Like [`run`], after `setup` prepares the data; without a user nobody signs in.
+async fn run_with(
+    user: Option<&str>,
+    setup: impl AsyncFnOnce(&TestApp),
+    scenario: impl AsyncFnOnce(&Client, &str) -> Checked,
+) {
     let Some(webdriver) = webdriver_url() else {
         return;
     };
     let app = TestApp::new().await;
+    setup(&app).await;
     let base = format!("http://{}", app.serve().await);
     let profile = Profile::new();
     let client = connect(&webdriver, &profile).await;
     let walk = async {
-        sign_in(&client, &base, user).await?;
+        if let Some(user) = user {
+            sign_in(&client, &base, user).await?;
+        }
         scenario(&client, &base).await
     };
     let outcome = AssertUnwindSafe(tokio::time::timeout(SCENARIO, walk))
@@ -157,6 +178,114 @@ async fn case_scenario(c: &Client, base: &str) -> Checked {
         || !drawn("F1 · Trần Văn Cường")
     {
         return Err(format!("the chain draws {nodes:?}"));
+    }
+    Ok(())
+}
+
+/// A community case of unknown source in Phường Tân Phong, then Lai Châu assessed (QĐ 2686)
+/// and approved through the API.
+async fn publish_levels(app: &TestApp) {
+    use axum::http::{Method, StatusCode};
+    let t = app.token("national").await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/persons",
+            &t,
+            Some(json!({"full_name": "Lò Thị Hoa", "area_id": "L03387"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/cases",
+            &t,
+            Some(
+                json!({"person_id": p["id"], "disease": "covid19", "classification": "confirmed",
+                "confirmed_date": "2021-06-22", "found_in": "community", "source_known": false}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, a) = app
+        .api(
+            Method::POST,
+            "/api/v1/risk/assessments",
+            &t,
+            Some(json!({"area_id": "L12"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (s, v) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/assessments/{}/approve", a["id"]),
+            &t,
+            Some(json!({"decision_no": "12/QĐ-BCĐ"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// Without signing in: the map of the province, a search without diacritics, the commune's
+/// level and the measures in force.
+async fn public_scenario(c: &Client, base: &str) -> Checked {
+    goto(c, &format!("{base}/public")).await?;
+    let dots = poll(c, "the map's wards", async || {
+        let n = c
+            .find_all(Locator::Css("svg.level-map circle"))
+            .await?
+            .len();
+        Ok((n > 0).then_some(n))
+    })
+    .await?;
+    if dots != 106 {
+        return Err(format!("the map draws {dots} wards, not Lai Châu's 106"));
+    }
+    type_into(c, "#q", "tan phong").await?;
+    click(c, "form.search button[type=submit]").await?;
+    let found = poll(c, "the search result", async || {
+        let mut l = Vec::new();
+        for a in c.find_all(Locator::Css(".found a")).await? {
+            l.push((a.text().await?, a.attr("href").await?.unwrap_or_default()));
+        }
+        Ok((!l.is_empty()).then_some(l))
+    })
+    .await?;
+    if !found
+        .iter()
+        .any(|(t, h)| t == "Phường Tân Phong" && h.ends_with("/public/area/L03387"))
+    {
+        return Err(format!("searching \"tan phong\" found {found:?}"));
+    }
+    click(c, ".found a[href$='/public/area/L03387']").await?;
+    let level = poll(c, "the commune's level", async || {
+        if !c
+            .current_url()
+            .await?
+            .path()
+            .ends_with("/public/area/L03387")
+        {
+            return Ok(None);
+        }
+        Ok(c.find_all(Locator::Css(".big-level .level"))
+            .await?
+            .into_iter()
+            .next())
+    })
+    .await?
+    .text()
+    .await
+    .map_err(|e| format!("reading the level: {e}"))?;
+    if level != "Nguy cơ cao" {
+        return Err(format!(
+            "Phường Tân Phong shows {level:?}, not \"Nguy cơ cao\""
+        ));
+    }
+    let measures = texts(c, "table.measures td").await?;
+    if !measures.iter().any(|m| m.contains("karaoke")) {
+        return Err(format!("the measures in force are {measures:?}"));
     }
     Ok(())
 }

@@ -167,6 +167,49 @@ async fn people_are_validated_deduplicated_and_found_without_diacritics() {
     assert!(views >= 1, "{v}");
 }
 
+#[tokio::test]
+async fn name_search_pages_through_both_name_orders_without_repeats() {
+    let app = TestApp::new().await;
+    let t = app.token("officer_a").await;
+    // "hung" starts the full name, the given-name-first key, or both ("Hùng Văn Hùng").
+    for name in [
+        "Hùng Thị Lan",
+        "Hà Văn Hùng",
+        "Hưng Nguyễn",
+        "Hùng Văn Hùng",
+        "Lê Hùng",
+        "Đỗ Thị Hằng",
+    ] {
+        person(&app, &t, name, json!({})).await;
+    }
+    let mut seen = Vec::new();
+    for offset in [0, 2, 4, 6] {
+        let (s, v) = app
+            .get(
+                &format!("/api/v1/persons?q=hung&limit=2&offset={offset}"),
+                &t,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["total"], 5, "{v}");
+        for p in v["items"].as_array().unwrap() {
+            seen.push(p["full_name"].as_str().unwrap().to_owned());
+        }
+    }
+    // Sorted by the key that matched, the earlier one when both did: "hung ha van",
+    // "hung hung van", "hung le", "hung nguyen", "hung thi lan".
+    assert_eq!(
+        seen,
+        [
+            "Hà Văn Hùng",
+            "Hùng Văn Hùng",
+            "Lê Hùng",
+            "Hưng Nguyễn",
+            "Hùng Thị Lan"
+        ]
+    );
+}
+
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
