@@ -212,6 +212,10 @@ pub struct Measure {
     #[serde(default)]
     pub source: String,
     pub mark: Mark,
+    /// Applies at its own level only, even where the set's measures are cumulative (a
+    /// reopening allowed at the lowest level is not carried to the higher ones).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_at_level: bool,
 }
 
 /// What [`assess`] works from. The shape is the what-if file's (`chongdich risk assess`);
@@ -356,7 +360,7 @@ impl RiskRuleSet {
         self.measures
             .iter()
             .filter(|m| match self.rank(&m.level) {
-                Some(mr) if self.measures_cumulative => mr <= r,
+                Some(mr) if self.measures_cumulative && !m.only_at_level => mr <= r,
                 Some(mr) => mr == r,
                 None => false,
             })

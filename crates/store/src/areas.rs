@@ -322,6 +322,25 @@ impl Store {
         paged(&self.db, &base, &stmt, limit, offset).await
     }
 
+    /// The names of these areas (unknown ids are left out). Public facts: no scope.
+    pub async fn area_names(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(400) {
+            let stmt = Query::select()
+                .columns(["id", "name"])
+                .from("areas")
+                .and_where(Expr::col("id").is_in(chunk.iter().cloned()))
+                .to_owned();
+            for r in self.db.query_all(&stmt).await? {
+                out.insert(r.try_get("", "id")?, r.try_get("", "name")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The structural ancestors of an area, from the top down (not including the area).
     pub async fn ancestors(&self, id: &AreaId) -> Result<Vec<AreaBrief>, StoreError> {
         let stmt = Query::select()

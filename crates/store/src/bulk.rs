@@ -838,15 +838,40 @@ impl Store {
         Ok(())
     }
 
-    /// After a bulk load: PostgreSQL's sequences moved past the loaded ids (so the app's own
-    /// inserts do not collide), statistics refreshed for the planner on both engines, and one
-    /// audit entry for the whole run (`import`, record type `synthetic`).
+    /// Before a bulk load of `people` people: from 100,000 on, the secondary indexes of the
+    /// tables it fills are dropped, to be built once at [`Store::bulk_finish`] (searches are
+    /// slow meanwhile, and correct). Smaller loads keep them.
+    pub async fn bulk_start(&self, people: u64) -> Result<(), StoreError> {
+        if people >= 100_000 {
+            for (name, _) in crate::migrate::bulk_indexes(self.db.get_database_backend()) {
+                self.db
+                    .execute_unprepared(&format!("DROP INDEX IF EXISTS {name}"))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds any index of the bulk-loaded tables that is missing (after a bulk load, or one
+    /// that failed).
+    pub(crate) async fn ensure_bulk_indexes(&self) -> Result<(), StoreError> {
+        for (_, stmt) in crate::migrate::bulk_indexes(self.db.get_database_backend()) {
+            self.db.execute_raw(stmt).await?;
+        }
+        Ok(())
+    }
+
+    /// After a bulk load: the indexes built again, PostgreSQL's sequences moved
+    /// past the loaded ids (so the app's own inserts do not collide), statistics refreshed for
+    /// the planner on both engines, and one audit entry for the whole run (`import`, record
+    /// type `synthetic`).
     pub async fn bulk_finish(
         &self,
         who: &Who,
         area_id: Option<&str>,
         detail: &str,
     ) -> Result<(), StoreError> {
+        self.ensure_bulk_indexes().await?;
         let backend = self.db.get_database_backend();
         if backend == DbBackend::Postgres {
             for t in ID_TABLES {
@@ -991,6 +1016,30 @@ mod tests {
             "legacy units in 2021"
         );
         let disease = store.disease_by_code("covid19").await.unwrap().disease.id;
+        // A large load drops the indexes of the tables it fills (here: the four name-search
+        // indexes and the area one of persons); the end of the load builds them again.
+        let name_indexes = async || {
+            let sql = match store.engine() {
+                crate::Engine::Postgres => {
+                    "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname LIKE 'persons\\_%' \
+                     AND (indexname LIKE '%search%' OR indexname LIKE '%given%' OR indexname = 'persons_area')"
+                }
+                crate::Engine::Sqlite => {
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' \
+                     AND (name LIKE 'persons_search%' OR name LIKE 'persons_given%' OR name = 'persons_area')"
+                }
+            };
+            let db = store.connection();
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        };
+        assert_eq!(name_indexes().await, 5);
+        store.bulk_start(1_000_000).await.unwrap();
+        assert_eq!(name_indexes().await, 0);
         let first = store.bulk_first_ids().await.unwrap();
         assert_eq!(first.person, 1);
         let base = 1_000;
@@ -1114,6 +1163,7 @@ mod tests {
             .bulk_finish(&Who::console(), Some("L12"), "3 người")
             .await
             .unwrap();
+        assert_eq!(name_indexes().await, 5);
 
         let everywhere = Scope::everywhere();
         let p = store.person_row(&everywhere, base).await.unwrap();

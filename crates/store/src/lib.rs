@@ -115,6 +115,7 @@ impl Store {
         self.backfill_user_search_keys().await?;
         self.seed_diseases().await?;
         self.seed_risk_rules().await?;
+        self.ensure_bulk_indexes().await?;
         Ok(applied)
     }
 

@@ -287,35 +287,18 @@ fn m0004_surveillance(b: DbBackend) -> Vec<Statement> {
             .foreign_key(&mut fk(("samples", "lab_id"), ("labs", "id")))
             .to_owned(),
     ];
-    let indexes = [
+    let mut indexes = vec![
         index("rule_sets_version", "rule_sets", &["disease_id", "version"])
             .unique()
             .to_owned(),
-        index("persons_id_number", "persons", &["id_number"]),
-        index("persons_phone", "persons", &["phone"]),
+        // Replaced by migration 5.
         index("persons_search", "persons", &["search_key"]),
         index("persons_given", "persons", &["given_key"]),
-        index("persons_dedup", "persons", &["dedup_key"]),
-        index("persons_area", "persons", &["area_id", "sort_key"]),
-        index("cases_person", "cases", &["person_id"]),
-        index("cases_outbreak", "cases", &["outbreak_id"]),
-        index("cases_area", "cases", &["area_id"]),
-        index("cases_curve", "cases", &["disease_id", "curve_date"]),
-        index("cases_code", "cases", &["case_code"]),
-        index("case_events_case", "case_events", &["case_id"]),
-        index("exposures_source", "exposures", &["source_person_id"]),
-        index("exposures_exposed", "exposures", &["exposed_person_id"]),
-        index("flevels_level", "person_flevels", &["disease_id", "level"]),
-        index("flevels_via", "person_flevels", &["via_person_id"]),
-        index("flevels_root", "person_flevels", &["root_person_id"]),
-        index("flevels_area", "person_flevels", &["area_id"]),
         index("outbreaks_area", "outbreaks", &["area_id"]),
         index("zones_outbreak", "outbreak_zones", &["outbreak_id"]),
-        index("samples_person", "samples", &["person_id"]),
-        index("samples_lab", "samples", &["lab_id", "taken_on"]),
-        index("samples_area", "samples", &["area_id", "taken_on"]),
         index("person_merges_kept", "person_merges", &["kept_id"]),
     ];
+    indexes.extend(m0004_bulk_indexes());
     let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
     out.extend(indexes.iter().map(|i| b.build(i)));
     out
@@ -334,6 +317,68 @@ fn m0003_user_search_key(b: DbBackend) -> Vec<Statement> {
     ]
 }
 
+/// The secondary indexes of migration 4 on the tables a bulk load fills.
+fn m0004_bulk_indexes() -> Vec<sea_orm::sea_query::IndexCreateStatement> {
+    vec![
+        index("persons_id_number", "persons", &["id_number"]),
+        index("persons_phone", "persons", &["phone"]),
+        index("persons_dedup", "persons", &["dedup_key"]),
+        index("persons_area", "persons", &["area_id", "sort_key"]),
+        index("cases_person", "cases", &["person_id"]),
+        index("cases_outbreak", "cases", &["outbreak_id"]),
+        index("cases_area", "cases", &["area_id"]),
+        index("cases_curve", "cases", &["disease_id", "curve_date"]),
+        index("cases_code", "cases", &["case_code"]),
+        index("case_events_case", "case_events", &["case_id"]),
+        index("exposures_source", "exposures", &["source_person_id"]),
+        index("exposures_exposed", "exposures", &["exposed_person_id"]),
+        index("flevels_level", "person_flevels", &["disease_id", "level"]),
+        index("flevels_via", "person_flevels", &["via_person_id"]),
+        index("flevels_root", "person_flevels", &["root_person_id"]),
+        index("flevels_area", "person_flevels", &["area_id"]),
+        index("samples_person", "samples", &["person_id"]),
+        index("samples_lab", "samples", &["lab_id", "taken_on"]),
+        index("samples_area", "samples", &["area_id", "taken_on"]),
+    ]
+}
+
+/// The secondary indexes of migration 6 on the tables a bulk load fills: cases by
+/// confirmation day, for the country's window and for one province's.
+fn m0006_bulk_indexes() -> Vec<sea_orm::sea_query::IndexCreateStatement> {
+    vec![
+        index(
+            "cases_confirmed",
+            "cases",
+            &["disease_id", "confirmed_date"],
+        ),
+        index(
+            "cases_province_confirmed",
+            "cases",
+            &["province_code", "disease_id", "confirmed_date"],
+        ),
+    ]
+}
+
+/// Every secondary index of the tables a bulk load fills, as the migrations build them, as
+/// `(name, statement)`. A large load drops them first and builds each once at its end
+/// (`Store::bulk_start`, `Store::bulk_finish`): kept up row by row they more than halve the
+/// load's speed, while building one over 10 million rows takes seconds. `Store::migrate` builds
+/// any that is missing (a load that failed halfway).
+pub(crate) fn bulk_indexes(b: DbBackend) -> Vec<(String, Statement)> {
+    let built = m0004_bulk_indexes()
+        .into_iter()
+        .chain(m0006_bulk_indexes())
+        .map(|mut i| {
+            let name = i.get_index_spec().get_name().unwrap_or_default().to_owned();
+            (name, b.build(i.if_not_exists()))
+        });
+    PERSON_NAME_INDEXES
+        .iter()
+        .map(|(name, sql)| ((*name).to_owned(), Statement::from_string(b, *sql)))
+        .chain(built)
+        .collect()
+}
+
 /// Name search is two range scans, one per key, each in its own index order (see
 /// `Store::persons`). Only unmerged records are searched, and the scope is checked on the area,
 /// so each index is partial and carries `area_id` and `id`: pages and counts are answered from
@@ -341,18 +386,32 @@ fn m0003_user_search_key(b: DbBackend) -> Vec<Statement> {
 /// `province_code` indexes): a common prefix ("nguyen thi h", 155,000 people nationally) then
 /// costs the province's matches, not the country's. Same SQL on both engines.
 fn m0005_person_name_indexes(b: DbBackend) -> Vec<Statement> {
-    [
-        "DROP INDEX persons_search",
-        "DROP INDEX persons_given",
-        "CREATE INDEX persons_search ON persons (search_key, area_id, id) WHERE merged_into IS NULL",
-        "CREATE INDEX persons_given ON persons (given_key, area_id, id) WHERE merged_into IS NULL",
-        "CREATE INDEX persons_search_province ON persons (province_code, search_key, area_id, id) WHERE merged_into IS NULL",
-        "CREATE INDEX persons_given_province ON persons (province_code, given_key, area_id, id) WHERE merged_into IS NULL",
-    ]
-    .into_iter()
-    .map(|sql| Statement::from_string(b, sql))
-    .collect()
+    ["DROP INDEX persons_search", "DROP INDEX persons_given"]
+        .into_iter()
+        .chain(PERSON_NAME_INDEXES.iter().map(|(_, sql)| *sql))
+        .map(|sql| Statement::from_string(b, sql))
+        .collect()
 }
+
+/// The name-search indexes of `persons` (migration 5), by name; part of [`bulk_indexes`].
+pub(crate) const PERSON_NAME_INDEXES: [(&str, &str); 4] = [
+    (
+        "persons_search",
+        "CREATE INDEX IF NOT EXISTS persons_search ON persons (search_key, area_id, id) WHERE merged_into IS NULL",
+    ),
+    (
+        "persons_given",
+        "CREATE INDEX IF NOT EXISTS persons_given ON persons (given_key, area_id, id) WHERE merged_into IS NULL",
+    ),
+    (
+        "persons_search_province",
+        "CREATE INDEX IF NOT EXISTS persons_search_province ON persons (province_code, search_key, area_id, id) WHERE merged_into IS NULL",
+    ),
+    (
+        "persons_given_province",
+        "CREATE INDEX IF NOT EXISTS persons_given_province ON persons (province_code, given_key, area_id, id) WHERE merged_into IS NULL",
+    ),
+];
 
 /// Risk levels of areas. `risk_published` holds, per unit, the level in force and the next one
 /// approved but not yet in force (a change announced 48 hours ahead), so the public page reads
@@ -499,18 +558,8 @@ fn m0006_risk(b: DbBackend) -> Vec<Statement> {
         index("area_neighbours_back", "area_neighbours", &["neighbour_id"]),
         index("area_facts_area", "area_facts", &["area_id"]),
         index("risk_measures_area", "risk_measures_added", &["area_id"]),
-        // Cases by confirmation day: the country's window, and one province's.
-        index(
-            "cases_confirmed",
-            "cases",
-            &["disease_id", "confirmed_date"],
-        ),
-        index(
-            "cases_province_confirmed",
-            "cases",
-            &["province_code", "disease_id", "confirmed_date"],
-        ),
     ];
+    let indexes: Vec<_> = indexes.into_iter().chain(m0006_bulk_indexes()).collect();
     let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
     out.extend(indexes.iter().map(|i| b.build(i)));
     out.push(

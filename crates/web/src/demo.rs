@@ -463,6 +463,7 @@ pub async fn generate(
         )
         .into());
     }
+    store.bulk_start(opts.people).await?;
     let next = store.bulk_first_ids().await?;
     let rules = store.disease_by_code("covid19").await?;
     let world = World::new(WorldSpec {

@@ -246,6 +246,52 @@ fn bad_form() -> Response {
     .into_response()
 }
 
+/// Area ids (`L03386`, `N12`) in texts for the screen — reasons of a risk level name the units
+/// they point at by id — with the units' names put in their place.
+pub struct UnitNames(std::collections::HashMap<String, String>);
+
+impl UnitNames {
+    fn ids_in(text: &str) -> impl Iterator<Item = &str> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|t| {
+                (3..=6).contains(&t.len())
+                    && (t.starts_with('L') || t.starts_with('N'))
+                    && t[1..].chars().all(|c| c.is_ascii_digit())
+            })
+    }
+
+    /// Reads the names of every area id found in the texts.
+    pub async fn load<'a>(
+        s: &crate::AppState,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, chongdich_store::StoreError> {
+        let mut ids: Vec<String> = texts
+            .into_iter()
+            .flat_map(Self::ids_in)
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(Self(s.store.area_names(&ids).await?))
+    }
+
+    /// The text with each known id replaced by the unit's name.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        for id in Self::ids_in(text) {
+            let Some(name) = self.0.get(id) else { continue };
+            if let Some(at) = rest.find(id) {
+                out.push_str(&rest[..at]);
+                out.push_str(name);
+                rest = &rest[at + id.len()..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
@@ -335,6 +381,27 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn area_ids_in_reasons_become_names() {
+        let names = UnitNames(
+            [
+                ("L03632".to_owned(), "Xã Mường Kim".to_owned()),
+                ("L03631".to_owned(), "Xã Tà Hừa".to_owned()),
+            ]
+            .into(),
+        );
+        assert_eq!(
+            names.apply("Nguy cơ: tiếp giáp đơn vị Nguy cơ cao trở lên: L03632, L03631, L99999"),
+            "Nguy cơ: tiếp giáp đơn vị Nguy cơ cao trở lên: Xã Mường Kim, Xã Tà Hừa, L99999"
+        );
+        // Words and numbers that only look alike are left alone.
+        assert_eq!(names.apply("Lai Châu L0363 2 ca"), "Lai Châu L0363 2 ca");
+        assert_eq!(
+            UnitNames::ids_in("N12 (L105), LX12, L1").collect::<Vec<_>>(),
+            ["N12", "L105"]
+        );
+    }
 
     #[test]
     fn numbers_and_dates_the_vietnamese_way() {

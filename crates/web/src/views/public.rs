@@ -3,7 +3,7 @@
 //! diacritics, its level since when and the measures in force; JSON and CSV feeds of the
 //! published levels.
 
-use super::{Layout, render, vn_datetime};
+use super::{Layout, UnitNames, render, vn_datetime};
 use crate::AppState;
 use crate::api::risk::{LevelNames, MeasureOut, PublishedOut, measures_out, published_out};
 use crate::error::{ApiError, PageError};
@@ -330,7 +330,7 @@ pub async fn area_page(
         .as_ref()
         .map(|m| m.rule_set_name.clone())
         .unwrap_or_default();
-    let reasons = match &published {
+    let reasons: Vec<String> = match &published {
         Some(p) => s
             .store
             .risk_history(&area, 60)
@@ -350,6 +350,8 @@ pub async fn area_page(
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let units = UnitNames::load(&s, reasons.iter().map(String::as_str)).await?;
+    let reasons = reasons.iter().map(|r| units.apply(r)).collect();
     let trail = s
         .store
         .ancestors(&area)

@@ -171,7 +171,8 @@ async fn an_assessment_is_run_explained_approved_with_an_override_and_published(
     assert!(r.contains("class=\"not-computable\""), "{r}");
     assert!(
         r.contains("không tính được</span>")
-            && r.contains("không tính được: thiếu số dân của đơn vị L03387"),
+            // The unit is named on the screen, not by its id.
+            && r.contains("không tính được: thiếu số dân của đơn vị Phường Tân Phong"),
         "{r}"
     );
     // Found in quarantine: does not count.
@@ -543,7 +544,7 @@ async fn inputs_and_local_measures_are_entered_on_the_units_page() {
     assert!(html.contains("<td>21/06/2021</td><td><span class=\"badge off\">chưa đáp ứng</span></td><td>Thiếu giường hồi sức</td>"));
     let facts = html.find("id=\"facts-h\"").unwrap();
     assert!(html[facts..].contains(
-        "<td>Có nguy cơ cao từ người nhập cảnh trái phép (illegal_entry_risk)</td><td>15/06/2021</td>"
+        "<td title=\"illegal_entry_risk\">Có nguy cơ cao từ người nhập cảnh trái phép (illegal_entry_risk)</td><td>15/06/2021</td>"
     ));
     assert!(html.contains("href=\"/risk/areas/L03387\">Phường Tân Phong</a>"));
     let (status, headers, _) = app
