@@ -17,6 +17,7 @@ pub mod outbreak;
 pub mod person;
 pub mod population;
 pub mod risk;
+pub mod risk_import;
 pub mod sample;
 pub mod text;
 pub mod units;

@@ -1911,40 +1911,7 @@ impl Store {
         self.check_unit(scope, area).await?;
         let now = self.clock.now();
         let txn = self.write().await?;
-        txn.execute(
-            &Query::delete()
-                .from_table("area_coverage")
-                .and_where(Expr::col("area_id").eq(area.as_str()))
-                .and_where(Expr::col("as_of").eq(as_of))
-                .to_owned(),
-        )
-        .await?;
-        txn.execute(
-            &Query::insert()
-                .into_table("area_coverage")
-                .columns([
-                    "area_id",
-                    "as_of",
-                    "first_dose_18plus",
-                    "full_dose_65plus",
-                    "full_dose_all",
-                    "source",
-                    "updated_at",
-                    "updated_by",
-                ])
-                .values_panic([
-                    area.as_str().into(),
-                    as_of.into(),
-                    figures[0].into(),
-                    figures[1].into(),
-                    figures[2].into(),
-                    source.clone().into(),
-                    now.into(),
-                    who.username.clone().into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
+        write_coverage(&txn, who, now, area, as_of, figures, &source).await?;
         audit::append(
             &txn,
             who,
@@ -1975,36 +1942,7 @@ impl Store {
         let note = chongdich_domain::text::clean(note);
         let now = self.clock.now();
         let txn = self.write().await?;
-        txn.execute(
-            &Query::delete()
-                .from_table("area_capacity")
-                .and_where(Expr::col("area_id").eq(area.as_str()))
-                .and_where(Expr::col("as_of").eq(as_of))
-                .to_owned(),
-        )
-        .await?;
-        txn.execute(
-            &Query::insert()
-                .into_table("area_capacity")
-                .columns([
-                    "area_id",
-                    "as_of",
-                    "met",
-                    "note",
-                    "updated_at",
-                    "updated_by",
-                ])
-                .values_panic([
-                    area.as_str().into(),
-                    as_of.into(),
-                    met.into(),
-                    note.clone().into(),
-                    now.into(),
-                    who.username.clone().into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
+        write_capacity(&txn, who, now, area, as_of, met, &note).await?;
         audit::append(
             &txn,
             who,
@@ -2102,6 +2040,65 @@ impl Store {
         .one(&self.db)
         .await?
         .ok_or(StoreError::NotFound("yếu tố"))
+    }
+
+    /// Ends a fact on a day (it no longer counts after that day). The day may not be before
+    /// the fact's start; an ended fact is ended again on the new day.
+    pub async fn end_fact(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        id: i64,
+        to: NaiveDate,
+    ) -> Result<FactRow, StoreError> {
+        let fact = FactRow::find_by_statement(
+            self.db
+                .get_database_backend()
+                .build(Self::fact_select().and_where(Expr::col("id").eq(id))),
+        )
+        .one(&self.db)
+        .await?
+        .ok_or(StoreError::NotFound("yếu tố"))?;
+        if !self
+            .area_in_scope(scope, &AreaId::parse(&fact.area_id)?)
+            .await?
+        {
+            return Err(StoreError::NotFound("yếu tố"));
+        }
+        if to < fact.valid_from {
+            return Err(Invalid::field(
+                "valid_to",
+                format!(
+                    "ngày kết thúc trước ngày bắt đầu ({})",
+                    fact.valid_from.format("%d/%m/%Y")
+                ),
+            )
+            .into());
+        }
+        let now = self.clock.now();
+        let txn = self.write().await?;
+        txn.execute(
+            &Query::update()
+                .table("area_facts")
+                .value("valid_to", to)
+                .and_where(Expr::col("id").eq(id))
+                .to_owned(),
+        )
+        .await?;
+        audit::append(
+            &txn,
+            who,
+            now,
+            &AuditEvent::new(AuditAction::Update, "area_fact", Some(id.to_string()))
+                .in_area(fact.area_id.as_str())
+                .with_detail(format!("{} kết thúc {}", fact.kind, to.format("%d/%m/%Y"))),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(FactRow {
+            valid_to: Some(to),
+            ..fact
+        })
     }
 
     /// The unit must exist, be within the scope and be a province, district or ward.
@@ -2627,5 +2624,215 @@ impl Store {
             .all(&self.db)
             .await?;
         Ok((count, rows))
+    }
+}
+
+/// Replaces a unit's vaccination coverage of a date (the SQL of `set_coverage` and of the
+/// import).
+async fn write_coverage(
+    txn: &impl ConnectionTrait,
+    who: &Who,
+    now: DateTime<Utc>,
+    area: &AreaId,
+    as_of: NaiveDate,
+    figures: [Option<f64>; 3],
+    source: &str,
+) -> Result<(), StoreError> {
+    txn.execute(
+        &Query::delete()
+            .from_table("area_coverage")
+            .and_where(Expr::col("area_id").eq(area.as_str()))
+            .and_where(Expr::col("as_of").eq(as_of))
+            .to_owned(),
+    )
+    .await?;
+    txn.execute(
+        &Query::insert()
+            .into_table("area_coverage")
+            .columns([
+                "area_id",
+                "as_of",
+                "first_dose_18plus",
+                "full_dose_65plus",
+                "full_dose_all",
+                "source",
+                "updated_at",
+                "updated_by",
+            ])
+            .values_panic([
+                area.as_str().into(),
+                as_of.into(),
+                figures[0].into(),
+                figures[1].into(),
+                figures[2].into(),
+                source.into(),
+                now.into(),
+                who.username.clone().into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces a unit's treatment capacity assessment of a date.
+async fn write_capacity(
+    txn: &impl ConnectionTrait,
+    who: &Who,
+    now: DateTime<Utc>,
+    area: &AreaId,
+    as_of: NaiveDate,
+    met: bool,
+    note: &str,
+) -> Result<(), StoreError> {
+    txn.execute(
+        &Query::delete()
+            .from_table("area_capacity")
+            .and_where(Expr::col("area_id").eq(area.as_str()))
+            .and_where(Expr::col("as_of").eq(as_of))
+            .to_owned(),
+    )
+    .await?;
+    txn.execute(
+        &Query::insert()
+            .into_table("area_capacity")
+            .columns([
+                "area_id",
+                "as_of",
+                "met",
+                "note",
+                "updated_at",
+                "updated_by",
+            ])
+            .values_panic([
+                area.as_str().into(),
+                as_of.into(),
+                met.into(),
+                note.into(),
+                now.into(),
+                who.username.clone().into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub use chongdich_domain::risk_import::{CapacityFigure, CoverageFigures, RiskInputRow};
+
+/// What an import of risk inputs wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RiskInputsImported {
+    /// Distinct units.
+    pub units: usize,
+    /// Coverage rows and capacity rows written.
+    pub coverage: usize,
+    pub capacity: usize,
+}
+
+impl Store {
+    /// Writes the vaccination coverage and treatment capacity of many units, all or nothing:
+    /// every row is checked first (the unit exists, is within the scope, is a province,
+    /// district or ward; fractions 0–1 with a source; the date not after today), and any bad
+    /// row is an `Invalid` naming each row's field (`dòng 5: first_dose_18plus`), with nothing
+    /// written. Then one transaction, and one audit entry.
+    pub async fn import_risk_inputs(
+        &self,
+        scope: &Scope,
+        who: &Who,
+        rows: &[RiskInputRow],
+    ) -> Result<RiskInputsImported, StoreError> {
+        let today = self.clock.today();
+        let mut c = Collector::new();
+        if rows.is_empty() {
+            c.push("rows", "không có dòng số liệu nào");
+        }
+        let mut checked: HashMap<String, Result<(), Invalid>> = HashMap::new();
+        let mut seen = HashSet::new();
+        let mut units = HashSet::new();
+        for (i, row) in rows.iter().enumerate() {
+            let name = |f: &str| row.field_name(i, f);
+            if !checked.contains_key(row.area.as_str()) {
+                let r = match self.check_unit(scope, &row.area).await {
+                    Ok(()) => Ok(()),
+                    Err(StoreError::Invalid(e)) => Err(e),
+                    Err(e) => return Err(e),
+                };
+                checked.insert(row.area.to_string(), r);
+            }
+            if let Some(Err(e)) = checked.get(row.area.as_str()) {
+                for f in &e.0 {
+                    c.push(name(&f.field), f.message.clone());
+                }
+            }
+            if row.as_of > today {
+                c.push(
+                    name("as_of"),
+                    format!(
+                        "ngày {} ở tương lai (hôm nay là {})",
+                        row.as_of.format("%d/%m/%Y"),
+                        today.format("%d/%m/%Y")
+                    ),
+                );
+            }
+            if !seen.insert((row.area.to_string(), row.as_of)) {
+                c.push(name("area_id"), "đơn vị và ngày này đã có ở dòng trên");
+            }
+            if row.coverage.is_none() && row.capacity.is_none() {
+                c.push(
+                    name("first_dose_18plus"),
+                    "không có tỷ lệ tiêm chủng hay đánh giá năng lực điều trị",
+                );
+            }
+            if let Some(cov) = &row.coverage {
+                for (f, v) in risk::CoverageField::ALL.iter().zip(cov.figures) {
+                    if let Some(v) = v
+                        && !(v.is_finite() && (0.0..=1.0).contains(&v))
+                    {
+                        c.push(name(f.as_str()), "tỷ lệ từ 0 đến 100%");
+                    }
+                }
+                if cov.figures.iter().all(Option::is_none) {
+                    c.push(name("first_dose_18plus"), "nhập ít nhất một tỷ lệ");
+                }
+                if chongdich_domain::text::clean(&cov.source).is_empty() {
+                    c.push(name("source"), "ghi nguồn số liệu (báo cáo, ngày)");
+                }
+            }
+            units.insert(row.area.to_string());
+        }
+        c.finish()?;
+        let now = self.clock.now();
+        let txn = self.write().await?;
+        let (mut coverage, mut capacity) = (0, 0);
+        for row in rows {
+            if let Some(cov) = &row.coverage {
+                let source = chongdich_domain::text::clean(&cov.source);
+                write_coverage(&txn, who, now, &row.area, row.as_of, cov.figures, &source).await?;
+                coverage += 1;
+            }
+            if let Some(cap) = &row.capacity {
+                let note = chongdich_domain::text::clean(&cap.note);
+                write_capacity(&txn, who, now, &row.area, row.as_of, cap.met, &note).await?;
+                capacity += 1;
+            }
+        }
+        let report = RiskInputsImported {
+            units: units.len(),
+            coverage,
+            capacity,
+        };
+        audit::append(
+            &txn,
+            who,
+            now,
+            &AuditEvent::new(AuditAction::Import, "risk_inputs", None).with_detail(format!(
+                "{} đơn vị: {coverage} dòng tỷ lệ tiêm chủng, {capacity} dòng năng lực điều trị",
+                report.units
+            )),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(report)
     }
 }

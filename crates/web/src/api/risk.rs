@@ -679,6 +679,51 @@ pub async fn add_fact(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct EndFactIn {
+    /// The last day the fact counts: `YYYY-MM-DD` or `dd/mm/yyyy`; today when empty.
+    #[serde(default)]
+    pub valid_to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactOut {
+    pub id: i64,
+    pub area_id: String,
+    pub kind: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// End a fact recorded for a unit: it no longer counts after that day.
+#[utoipa::path(post, path = "/api/v1/risk/facts/{id}/end", tag = "risk",
+    params(("id" = i64, Path)), request_body = EndFactIn,
+    responses((status = 200, body = FactOut), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn end_fact(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<EndFactIn>,
+) -> Result<Json<FactOut>, ApiError> {
+    require(&u, Permission::AssessRisk)?;
+    let to = parse_date("valid_to", &b.valid_to)?.unwrap_or_else(|| s.clock.today());
+    let f = s
+        .store
+        .end_fact(&scope(&u, Permission::AssessRisk), &u.who(), id, to)
+        .await?;
+    Ok(Json(FactOut {
+        id: f.id,
+        area_id: f.area_id,
+        kind: f.kind,
+        valid_from: f.valid_from,
+        valid_to: f.valid_to,
+        note: f.note,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NeighboursIn {
     /// Pairs of neighbouring units: `[["L03386", "L03389"], …]`.
     #[serde(default)]
@@ -881,5 +926,76 @@ pub async fn upload_shapes(
     Ok(Json(ShapesLoaded {
         loaded: area_ids.len(),
         area_ids,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InputsImportQuery {
+    /// `current` or `legacy`: the structure of GSO codes (`03386`) in the unit column; not
+    /// needed when the column holds area ids (`L03386`).
+    pub structure: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputsImported {
+    /// Distinct units written.
+    pub units: usize,
+    /// Coverage rows and capacity rows written.
+    pub coverage: usize,
+    pub capacity: usize,
+}
+
+/// Import vaccination coverage and treatment capacity of many units from CSV (UTF-8) or an
+/// Excel workbook's first sheet. Columns (Vietnamese or English names): `ma_dia_ban|area_id|code`,
+/// `ngay|as_of`, `mui1_18|first_dose_18plus`, `du_lieu_65|full_dose_65plus`,
+/// `du_lieu|full_dose_all`, `nguon|source`, `dap_ung_dieu_tri|capacity_met`, `ghi_chu|note`.
+/// All or nothing: any bad row is a 422 naming each row's line and column
+/// (`dòng 3: first_dose_18plus`), and nothing is written.
+#[utoipa::path(post, path = "/api/v1/risk/inputs/import", tag = "risk", params(InputsImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "CSV text, or an .xlsx workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+    responses((status = 200, body = InputsImported), (status = 422, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn import_inputs(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiQuery(q): ApiQuery<InputsImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<InputsImported>, ApiError> {
+    require(&u, Permission::AssessRisk)?;
+    let structure = q
+        .structure
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(Structure::parse)
+        .transpose()?;
+    let text = crate::excel::upload_text(&body)?;
+    let parsed =
+        chongdich_domain::risk_import::parse_risk_inputs_csv(&text, structure, s.clock.today())?;
+    if !parsed.errors.is_empty() {
+        let n = parsed.errors.len();
+        let mut err = ApiError::from(Invalid(
+            parsed
+                .errors
+                .into_iter()
+                .map(|e| {
+                    chongdich_domain::FieldError::new(
+                        format!("dòng {}: {}", e.line, e.field),
+                        e.message,
+                    )
+                })
+                .collect(),
+        ));
+        err.message = format!("{n} lỗi; không nạp dòng nào. {}", err.message);
+        return Err(err);
+    }
+    let r = s
+        .store
+        .import_risk_inputs(&scope(&u, Permission::AssessRisk), &u.who(), &parsed.rows)
+        .await?;
+    Ok(Json(InputsImported {
+        units: r.units,
+        coverage: r.coverage,
+        capacity: r.capacity,
     }))
 }

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chongdich_domain::Invalid;
@@ -419,40 +419,21 @@ pub async fn import_page(
 pub async fn import(
     State(s): State<AppState>,
     PageUser(u): PageUser,
-    mut mp: Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
     if !u.can(Permission::EditAreas) {
         return Err(PageError::forbidden());
     }
-    let (mut structure, mut mode, mut csrf, mut file) =
-        (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(field) = mp.next_field().await.map_err(|e| PageError {
-        status: StatusCode::BAD_REQUEST,
-        message: e.body_text(),
-    })? {
-        let name = field.name().unwrap_or("").to_owned();
-        let bytes = field.bytes().await.map_err(|e| PageError {
-            status: StatusCode::BAD_REQUEST,
-            message: e.body_text(),
-        })?;
-        match name.as_str() {
-            "structure" => structure = String::from_utf8_lossy(&bytes).into_owned(),
-            "mode" => mode = String::from_utf8_lossy(&bytes).into_owned(),
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = bytes.to_vec(),
-            _ => {}
-        }
-    }
-    if !u.csrf_ok(&csrf) {
-        return Err(PageError {
-            status: StatusCode::FORBIDDEN,
-            message: "Biểu mẫu đã hết hạn. Hãy tải lại trang.".into(),
-        });
-    }
+    let upload = super::Upload::read(&s, &u, req).await?;
+    let (structure, mode, file) = (
+        upload.text("structure"),
+        upload.text("mode"),
+        upload.file("file"),
+    );
     let mut c = chongdich_domain::error::Collector::new();
     let st = c.take(Structure::parse(&structure));
     let md = c.take(ImportMode::parse(&mode));
-    let text = match crate::excel::upload_text(&file) {
+    let text = match crate::excel::upload_text(file) {
         Ok(t) if !t.trim().is_empty() => Some(t),
         Ok(_) => {
             c.push("file", "chưa chọn tệp hoặc tệp rỗng");

@@ -246,6 +246,66 @@ fn bad_form() -> Response {
     .into_response()
 }
 
+/// A multipart form (an upload) read whole: its fields by name, its CSRF token checked.
+pub struct Upload(std::collections::HashMap<String, Vec<u8>>);
+
+impl Upload {
+    /// Reads every field of the request's multipart body, up to the settings' upload limit
+    /// (the route lifts the app-wide body limit with `DefaultBodyLimit::disable()`): a larger
+    /// body is a 413 naming the limit.
+    pub async fn read(s: &crate::AppState, u: &Authed, req: Request) -> Result<Self, PageError> {
+        let limit = s.settings.upload_limit;
+        let req = req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, limit)));
+        let bad_request = |message: String| PageError {
+            status: StatusCode::BAD_REQUEST,
+            message,
+        };
+        let mut mp = axum::extract::Multipart::from_request(req, s)
+            .await
+            .map_err(|e| bad_request(e.body_text()))?;
+        let failed = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                PageError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    message: format!(
+                        "Tệp quá lớn (tối đa {} MB). Hãy chia nhỏ tệp.",
+                        limit / (1024 * 1024)
+                    ),
+                }
+            } else {
+                bad_request(e.body_text())
+            }
+        };
+        let mut fields = std::collections::HashMap::new();
+        while let Some(field) = mp.next_field().await.map_err(failed)? {
+            let name = field.name().unwrap_or("").to_owned();
+            let bytes = field.bytes().await.map_err(failed)?;
+            fields.insert(name, bytes.to_vec());
+        }
+        let upload = Self(fields);
+        if !u.csrf_ok(&upload.text("csrf")) {
+            return Err(PageError {
+                status: StatusCode::FORBIDDEN,
+                message: "Biểu mẫu đã hết hạn. Hãy tải lại trang.".into(),
+            });
+        }
+        Ok(upload)
+    }
+
+    /// A text field (empty when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A file field's bytes (empty when absent).
+    pub fn file(&self, name: &str) -> &[u8] {
+        self.0.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
 /// Area ids (`L03386`, `N12`) in texts for the screen — reasons of a risk level name the units
 /// they point at by id — with the units' names put in their place.
 pub struct UnitNames(std::collections::HashMap<String, String>);
@@ -345,7 +405,9 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/areas/{id}/population", post(areas::set_population))
         .route(
             "/population/import",
-            get(areas::import_page).post(areas::import),
+            get(areas::import_page)
+                .post(areas::import)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/agencies", get(agencies::list).post(agencies::create))
         .route("/agencies/{id}", get(agencies::detail))

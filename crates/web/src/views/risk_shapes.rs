@@ -8,8 +8,7 @@ use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -139,13 +138,6 @@ pub async fn page(
     .await
 }
 
-fn bad_request(message: String) -> PageError {
-    PageError {
-        status: StatusCode::BAD_REQUEST,
-        message,
-    }
-}
-
 /// The upload form (multipart: csrf, structure, file, geojson — the file wins when chosen).
 pub async fn upload(
     State(s): State<AppState>,
@@ -153,50 +145,17 @@ pub async fn upload(
     req: Request,
 ) -> Result<Response, PageError> {
     require(&u)?;
-    let limit = s.settings.upload_limit;
-    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
-    let mut mp = Multipart::from_request(req, &s)
-        .await
-        .map_err(|e| bad_request(e.body_text()))?;
-    let (mut structure, mut csrf, mut pasted, mut file) =
-        (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(field) = mp.next_field().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            PageError {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                message: format!(
-                    "Tệp quá lớn (tối đa {} MB). Hãy chia tệp theo tỉnh hoặc giản lược ranh giới.",
-                    limit / (1024 * 1024)
-                ),
-            }
-        } else {
-            bad_request(e.body_text())
-        }
-    })? {
-        let name = field.name().unwrap_or("").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| bad_request(e.body_text()))?;
-        match name.as_str() {
-            "structure" => structure = String::from_utf8_lossy(&bytes).into_owned(),
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "geojson" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = bytes.to_vec(),
-            _ => {}
-        }
-    }
-    if !u.csrf_ok(&csrf) {
-        return Err(PageError {
-            status: StatusCode::FORBIDDEN,
-            message: "Biểu mẫu đã hết hạn. Hãy tải lại trang.".into(),
-        });
-    }
+    let upload = super::Upload::read(&s, &u, req).await?;
+    let (structure, pasted, file) = (
+        upload.text("structure"),
+        upload.text("geojson"),
+        upload.file("file"),
+    );
     let parsed = Structure::parse(&structure).and_then(|st| {
         let text = if file.is_empty() {
             pasted.as_str()
         } else {
-            std::str::from_utf8(&file).map_err(|_| {
+            std::str::from_utf8(file).map_err(|_| {
                 Invalid::field(
                     "geojson",
                     "tệp không phải văn bản UTF-8: tệp GeoJSON là văn bản JSON (.geojson, .json)",

@@ -11,6 +11,7 @@ mod diseases;
 mod outbreaks;
 mod pages;
 mod risk_api;
+mod risk_imports;
 mod risk_pages;
 mod risk_shapes;
 mod support;

@@ -493,3 +493,124 @@ async fn approved_areas_get_a_daily_proposal_once_a_day() {
     assert_eq!(made[0].status, "proposed");
     assert!(store.daily_assessments(&who).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_fact_counts_until_it_is_ended() {
+    let app = TestApp::new().await;
+    let t = app.token("national").await;
+    // An illegal-entry risk in Phường Quyết Thắng from 20/06/2021: "Nguy cơ" under QĐ 2686.
+    let (s, v) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/areas/{QUYET_THANG}/facts"),
+            &t,
+            Some(json!({"kind": "illegal_entry_risk", "valid_from": "20/06/2021", "note": "đường mòn biên giới"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let level = async |app: &TestApp| {
+        let (_, a) = app
+            .api(
+                Method::POST,
+                "/api/v1/risk/assessments",
+                &t,
+                Some(json!({"area_id": "L105"})),
+            )
+            .await;
+        let (_, v) = app
+            .get(
+                &format!("/api/v1/risk/assessments/{}?limit=1000", a["id"]),
+                &t,
+            )
+            .await;
+        unit(&v, QUYET_THANG)["level"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(level(&app).await, "nguy_co");
+    let (_, area) = app
+        .get(&format!("/api/v1/risk/areas/{QUYET_THANG}"), &t)
+        .await;
+    let id = area["inputs"]["facts"][0]["id"].as_i64().unwrap();
+    // Not before it started; not by someone without the permission or outside the area.
+    let (s, e) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/facts/{id}/end"),
+            &t,
+            Some(json!({"valid_to": "19/06/2021"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("valid_to"), "{e}");
+    let viewer = app.token("viewer").await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/facts/{id}/end"),
+            &viewer,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let ob = app.token("officer_b").await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/facts/{id}/end"),
+            &ob,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Ended on 23/06: on the 24th it no longer counts.
+    let (s, f) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/risk/facts/{id}/end"),
+            &t,
+            Some(json!({"valid_to": "2021-06-23"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(f["valid_to"], "2021-06-23");
+    assert_eq!(level(&app).await, "binh_thuong_moi");
+
+    // The same from the unit's page: a bad date is shown with the facts, nothing changed; an
+    // empty one ends the fact today.
+    let session = app.login("officer_a").await;
+    let page = format!("/risk/areas/{QUYET_THANG}");
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        html.contains(&format!("action=\"{page}/facts/{id}/end\"")),
+        "{html}"
+    );
+    let (s, _, html) = app
+        .post_form(
+            &session,
+            &format!("{page}/facts/{id}/end"),
+            &[("valid_to", "31/02/2021")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Chưa kết thúc được yếu tố: ngày &#34;31/02/2021&#34; không hợp lệ"),
+        "{html}"
+    );
+    let (s, headers, _) = app
+        .post_form(
+            &session,
+            &format!("{page}/facts/{id}/end"),
+            &[("valid_to", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("msg=fact_ended")
+    );
+    let (_, area) = app
+        .get(&format!("/api/v1/risk/areas/{QUYET_THANG}"), &t)
+        .await;
+    assert_eq!(area["inputs"]["facts"][0]["valid_to"], "2021-06-24");
+}

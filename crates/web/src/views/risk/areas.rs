@@ -72,6 +72,7 @@ pub struct CapacityLine {
 }
 
 pub struct FactLine {
+    pub id: i64,
     pub kind: String,
     pub label: String,
     pub from: String,
@@ -164,6 +165,8 @@ pub struct AreaForms {
     pub neighbour_errors: FormErrors,
     pub measure: MeasureForm,
     pub measure_errors: FormErrors,
+    /// Why a fact could not be ended.
+    pub end_fact_error: String,
 }
 
 #[derive(Template)]
@@ -489,6 +492,7 @@ async fn area_page(
                 .facts
                 .iter()
                 .map(|f| FactLine {
+                    id: f.id,
                     label: kind_label
                         .get(f.kind.as_str())
                         .map_or_else(|| f.kind.clone(), |l| (*l).to_owned()),
@@ -774,6 +778,65 @@ pub async fn add_fact(
         &s,
         u,
         &id,
+        None,
+        None,
+        forms,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// The end-a-fact form: the last day it counts (today when empty).
+#[derive(Debug, Default, Deserialize)]
+pub struct EndFactForm {
+    #[serde(default)]
+    pub valid_to: String,
+}
+
+pub async fn end_fact(
+    State(s): State<AppState>,
+    Path((id, fact)): Path<(String, i64)>,
+    sub: Submitted<EndFactForm>,
+) -> Result<Response, PageError> {
+    let u = &sub.user;
+    require(u, Permission::AssessRisk)?;
+    path_area(&id)?;
+    let to = match parse_date("valid_to", &sub.form.valid_to) {
+        Ok(d) => d.unwrap_or_else(|| s.clock.today()),
+        Err(e) => return end_fact_failed(&s, u, &id, e.into()).await,
+    };
+    match s
+        .store
+        .end_fact(&u.scope(Permission::AssessRisk), &u.who(), fact, to)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/risk/areas/{id}?msg=fact_ended#facts-h"
+        ))),
+        Err(e) => end_fact_failed(&s, u, &id, e).await,
+    }
+}
+
+/// The unit's page again, the error shown with the facts.
+async fn end_fact_failed(
+    s: &AppState,
+    u: &Authed,
+    id: &str,
+    e: StoreError,
+) -> Result<Response, PageError> {
+    let forms = AreaForms {
+        end_fact_error: form_errors(e)?
+            .all()
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        ..Default::default()
+    };
+    area_page(
+        s,
+        u,
+        id,
         None,
         None,
         forms,

@@ -50,10 +50,12 @@ const OVERRIDE_ROWS: usize = 3;
 
 mod areas;
 mod assessments;
+mod imports;
 mod rules;
 
 use areas::*;
 use assessments::*;
+use imports::*;
 use rules::*;
 
 pub fn routes() -> Router<AppState> {
@@ -66,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/areas/{id}/coverage", post(set_coverage))
         .route("/risk/areas/{id}/capacity", post(set_capacity))
         .route("/risk/areas/{id}/facts", post(add_fact))
+        .route("/risk/areas/{id}/facts/{fact}/end", post(end_fact))
         .route("/risk/areas/{id}/neighbours", post(add_neighbour))
         .route(
             "/risk/areas/{id}/neighbours/estimate",
@@ -80,6 +83,12 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/rules", get(rules_list))
         .route("/risk/rules/{id}", get(rule_set).post(edit_rule_set))
         .route("/risk/rules/{id}/clone", post(clone_rule_set))
+        .route(
+            "/risk/coverage/import",
+            get(coverage_import_page)
+                .post(coverage_import)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +228,7 @@ fn notice(key: &str, n: Option<u64>) -> Option<String> {
             "Đã ghi đánh giá năng lực thu dung, điều trị; dùng từ lần đánh giá sau.".into()
         }
         "fact" => "Đã ghi nhận yếu tố; dùng từ lần đánh giá sau.".into(),
+        "fact_ended" => "Đã kết thúc yếu tố; các lần đánh giá sau ngày đó không tính nữa.".into(),
         "neighbour" => "Đã thêm đơn vị tiếp giáp.".into(),
         "neighbour_removed" => "Đã bỏ đơn vị tiếp giáp.".into(),
         "estimated" => format!(
