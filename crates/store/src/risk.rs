@@ -570,6 +570,9 @@ impl Store {
     ) -> Result<LoadedInput, StoreError> {
         let units = self.assessed_units(root, as_of).await?;
         let ids: HashSet<&str> = units.iter().map(|u| u.id.as_str()).collect();
+        // Every input is read for the root's subtree only (a province's recomputation after a
+        // new case does not read the country's rows).
+        let under_root = || area_in_scope(Alias::new("area_id"), &Scope::of([root.clone()]));
         // Populations: the latest year up to the assessment's, else the earliest after it.
         let mut pops: HashMap<String, (i32, i64, bool)> = HashMap::new();
         for r in self
@@ -578,6 +581,7 @@ impl Store {
                 &Query::select()
                     .columns(["area_id", "year", "population", "estimated"])
                     .from("populations")
+                    .and_where(under_root())
                     .to_owned(),
             )
             .await?
@@ -606,6 +610,7 @@ impl Store {
                 &Query::select()
                     .columns(["area_id", "neighbour_id"])
                     .from("area_neighbours")
+                    .and_where(under_root())
                     .to_owned(),
             )
             .await?
@@ -648,6 +653,7 @@ impl Store {
                             "updated_by",
                         ])
                         .from("area_coverage")
+                        .and_where(under_root())
                         .and_where(Expr::col("as_of").lte(as_of))
                         .order_by("as_of", Order::Asc),
                 ),
@@ -671,6 +677,7 @@ impl Store {
                     Query::select()
                         .columns(["area_id", "as_of", "met", "note", "updated_by"])
                         .from("area_capacity")
+                        .and_where(under_root())
                         .and_where(Expr::col("as_of").lte(as_of))
                         .order_by("as_of", Order::Asc),
                 ),
@@ -687,7 +694,7 @@ impl Store {
         })
         .collect();
         let facts = self
-            .facts_on(as_of)
+            .facts_on(root, as_of)
             .await?
             .into_iter()
             .filter(|f| ids.contains(f.area_id.as_str()))
@@ -1031,26 +1038,24 @@ impl Store {
     /// Approval stays with the committee.
     pub async fn daily_assessments(&self, who: &Who) -> Result<Vec<AssessmentRow>, StoreError> {
         let today = self.clock.today();
-        let mut approved = HashSet::new();
-        let mut done_today = HashSet::new();
-        for r in self
-            .db
-            .query_all(
-                &Query::select()
-                    .columns(["area_id", "status", "as_of"])
-                    .from("risk_assessments")
-                    .to_owned(),
-            )
-            .await?
-        {
-            let area: String = r.try_get("", "area_id")?;
-            if r.try_get::<NaiveDate>("", "as_of")? == today {
-                done_today.insert(area.clone());
-            }
-            if r.try_get::<String>("", "status")? == "approved" {
-                approved.insert(area);
-            }
-        }
+        let areas = |cond: SimpleExpr| {
+            Query::select()
+                .distinct()
+                .column("area_id")
+                .from("risk_assessments")
+                .and_where(cond)
+                .to_owned()
+        };
+        let read = async |cond: SimpleExpr| -> Result<HashSet<String>, StoreError> {
+            self.db
+                .query_all(&areas(cond))
+                .await?
+                .into_iter()
+                .map(|r| Ok(r.try_get::<String>("", "area_id")?))
+                .collect()
+        };
+        let approved = read(Expr::col("status").eq("approved")).await?;
+        let done_today = read(Expr::col("as_of").eq(today)).await?;
         let mut made = Vec::new();
         let mut roots: Vec<&String> = approved.difference(&done_today).collect();
         roots.sort();
@@ -1764,8 +1769,13 @@ impl Store {
         Ok(())
     }
 
-    async fn facts_on(&self, d: NaiveDate) -> Result<Vec<FactRow>, StoreError> {
+    /// The facts of units under `root` in force on a day.
+    async fn facts_on(&self, root: &AreaId, d: NaiveDate) -> Result<Vec<FactRow>, StoreError> {
         let stmt = Self::fact_select()
+            .and_where(area_in_scope(
+                Alias::new("area_id"),
+                &Scope::of([root.clone()]),
+            ))
             .and_where(Expr::col("valid_from").lte(d))
             .and_where(
                 Expr::col("valid_to")

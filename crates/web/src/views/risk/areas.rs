@@ -635,23 +635,11 @@ pub async fn set_coverage(
         )?,
         _ => Some(FormErrors(errors)),
     };
-    let Some(errors) = errors else {
-        return Ok(see_other(&format!("/risk/areas/{id}?msg=coverage#inputs")));
-    };
-    let forms = AreaForms {
+    form_done(&s, u, &id, "coverage", errors, |errors| AreaForms {
         coverage: sub.form,
         coverage_errors: errors,
         ..Default::default()
-    };
-    area_page(
-        &s,
-        u,
-        &id,
-        None,
-        None,
-        forms,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    })
     .await
 }
 
@@ -697,23 +685,11 @@ pub async fn set_capacity(
         )?,
         _ => Some(FormErrors(errors)),
     };
-    let Some(errors) = errors else {
-        return Ok(see_other(&format!("/risk/areas/{id}?msg=capacity#inputs")));
-    };
-    let forms = AreaForms {
+    form_done(&s, u, &id, "capacity", errors, |errors| AreaForms {
         capacity: sub.form,
         capacity_errors: errors,
         ..Default::default()
-    };
-    area_page(
-        &s,
-        u,
-        &id,
-        None,
-        None,
-        forms,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    })
     .await
 }
 
@@ -766,24 +742,39 @@ pub async fn add_fact(
         )?,
         _ => Some(FormErrors(errors)),
     };
-    let Some(errors) = errors else {
-        return Ok(see_other(&format!("/risk/areas/{id}?msg=fact#inputs")));
-    };
-    let forms = AreaForms {
+    form_done(&s, u, &id, "fact", errors, |errors| AreaForms {
         fact: sub.form,
         fact_errors: errors,
         ..Default::default()
-    };
-    area_page(
-        &s,
-        u,
-        &id,
-        None,
-        None,
-        forms,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    })
     .await
+}
+
+/// After a form of a unit's page: back to the page with its notice, or, when it failed, the
+/// page again with what was typed and the errors.
+async fn form_done(
+    s: &AppState,
+    u: &Authed,
+    id: &str,
+    msg: &str,
+    errors: Option<FormErrors>,
+    again: impl FnOnce(FormErrors) -> AreaForms,
+) -> Result<Response, PageError> {
+    match errors {
+        None => Ok(see_other(&format!("/risk/areas/{id}?msg={msg}#inputs"))),
+        Some(errors) => {
+            area_page(
+                s,
+                u,
+                id,
+                None,
+                None,
+                again(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
 }
 
 /// The end-a-fact form: the last day it counts (today when empty).
