@@ -10,6 +10,11 @@
 //!
 //! `chongdich-bench surveillance --database-url URL --people N --cases M`: the surveillance
 //! benchmarks on a generated dataset (see [`surveillance`]).
+//!
+//! `chongdich-bench directive [--runs N] [--items N]`: the directive parser on a 20-page
+//! document (see [`directive`]).
+//!
+//! `chongdich-bench tasks [--tasks N]`: the overdue-tasks page with N tasks (see [`tasks`]).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,8 +33,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod directive;
 mod risk;
 mod surveillance;
+mod tasks;
 
 const USERS: usize = 50;
 const REQUESTS_PER_USER: usize = 200;
@@ -52,6 +59,8 @@ async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("surveillance") => return surveillance::run(&args[1..]).await,
+        Some("directive") => return directive::run(&args[1..]),
+        Some("tasks") => return tasks::run(&args[1..]).await,
         Some("export-child") => return surveillance::export_child(&args[1..]).await,
         Some(other) => {
             bail!("unknown benchmark {other} (none: the foundation benchmarks; surveillance)")

@@ -89,6 +89,22 @@ enum Command {
         #[command(subcommand)]
         command: RiskCommand,
     },
+    /// Directives: what the parser reads in a document (no database needed).
+    Directive {
+        #[command(subcommand)]
+        command: DirectiveCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectiveCommand {
+    /// Parse a directive (.txt or .md in UTF-8, or .docx) and print what was read as JSON:
+    /// kind, number, date, subject, recipients, references, items with lead and support
+    /// agencies and deadlines, distribution, signer. Exit code 2 when the file cannot be read.
+    Parse {
+        /// The document.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -256,6 +272,9 @@ async fn run(cli: Cli) -> Result<()> {
     // The what-if commands need neither the settings nor the database: branch before both.
     if let Command::Risk { command } = &cli.command {
         return risk_command(command);
+    }
+    if let Command::Directive { command } = &cli.command {
+        return directive_command(command);
     }
     let file = config::FileConfig::load(cli.config.as_deref())?;
     let url = config::check_database_url(
@@ -433,6 +452,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Risk { command } => risk_command(&command),
+        Command::Directive { command } => directive_command(&command),
         Command::Audit {
             command:
                 AuditCommand::Export {
@@ -596,6 +616,48 @@ fn risk_command(command: &RiskCommand) -> Result<()> {
     }
 }
 
+/// `chongdich directive …`: pure, from a file to standard output. A file that cannot be read
+/// as a document is reported on standard error with exit code 2.
+fn directive_command(command: &DirectiveCommand) -> Result<()> {
+    match command {
+        DirectiveCommand::Parse { file } => {
+            let text = read_document(file).unwrap_or_else(|message| {
+                eprintln!("chongdich directive parse: {message}");
+                std::process::exit(2)
+            });
+            let parsed = chongdich_domain::directive::parse::parse(&text);
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut stdout, &parsed)?;
+            writeln!(stdout)?;
+            Ok(())
+        }
+    }
+}
+
+/// A document's text: .txt and .md as UTF-8, .docx through its XML.
+fn read_document(path: &std::path::Path) -> Result<String, String> {
+    let shown = path.display();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("txt" | "md" | "docx")) {
+        return Err(format!(
+            "{shown}: chỉ đọc được tệp .txt, .md (UTF-8) hoặc .docx"
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("không đọc được {shown}: {e}"))?;
+    if ext.as_deref() == Some("docx") {
+        return chongdich_web::docx::docx_text(&bytes).map_err(|e| format!("{shown}: {e}"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown}: không phải văn bản UTF-8 (byte không hợp lệ ở vị trí {}); lưu lại tệp dạng UTF-8 hoặc dùng .docx",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 async fn user_command(url: &str, clock: SharedClock, command: UserCommand) -> Result<()> {
     let store = open(url, clock).await?;
     let everywhere = Scope::everywhere();
@@ -745,6 +807,13 @@ async fn serve(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!("daily risk assessment: {e}"),
+            }
+            // Reminders of tasks due within three days or overdue go to the outbox that an
+            // SMS or e-mail gateway drains (GET /api/v1/notifications).
+            match purge_store.queue_task_reminders().await {
+                Ok(n) if n > 0 => tracing::info!("{n} task reminder(s) queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("task reminders: {e}"),
             }
         }
     });

@@ -47,6 +47,14 @@ pub enum Permission {
     AssessRisk,
     /// Approve and publish risk levels, override a unit's level, add provincial measures.
     ApproveRisk,
+    /// See the registered documents, the tasks, inspections and their records.
+    ViewDirectives,
+    /// Register documents, assign and escalate tasks, plan and record inspections.
+    ManageDirectives,
+    /// Report progress on a task (with attachments).
+    ReportTasks,
+    /// Take hotline calls, triage citizens' reports, assign them and record the outcome.
+    HandleHotline,
 }
 
 impl Role {
@@ -103,22 +111,48 @@ impl Role {
             Role::SteeringCommittee => {
                 matches!(
                     p,
-                    ViewAreas | EditAreas | ManageAgencies | ViewPersons | AssessRisk | ApproveRisk
+                    ViewAreas
+                        | EditAreas
+                        | ManageAgencies
+                        | ViewPersons
+                        | AssessRisk
+                        | ApproveRisk
+                        | ViewDirectives
+                        | ManageDirectives
+                        | ReportTasks
+                        | HandleHotline
                 )
             }
             Role::HealthOfficer => {
                 matches!(
                     p,
-                    ViewAreas | EditAreas | ViewPersons | EditSurveillance | AssessRisk
+                    ViewAreas
+                        | EditAreas
+                        | ViewPersons
+                        | EditSurveillance
+                        | AssessRisk
+                        | ViewDirectives
+                        | ManageDirectives
+                        | ReportTasks
+                        | HandleHotline
                 )
             }
             Role::CommuneHealthWorker => {
-                matches!(p, ViewAreas | EditAreas | ViewPersons | EditSurveillance)
+                matches!(
+                    p,
+                    ViewAreas
+                        | EditAreas
+                        | ViewPersons
+                        | EditSurveillance
+                        | ViewDirectives
+                        | ReportTasks
+                        | HandleHotline
+                )
             }
             Role::CheckpointOfficer | Role::QuarantineManager | Role::VaccinationSite => {
-                matches!(p, ViewAreas | ViewPersons)
+                matches!(p, ViewAreas | ViewPersons | ViewDirectives | ReportTasks)
             }
-            Role::Viewer => matches!(p, ViewAreas),
+            Role::Viewer => matches!(p, ViewAreas | ViewDirectives),
         }
     }
 }

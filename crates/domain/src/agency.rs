@@ -66,9 +66,25 @@ pub struct MemberInput {
     pub full_name: String,
     pub position: String,
     pub phone: Option<String>,
+    /// The member's account, so that they see their agency's tasks as their own.
+    #[serde(default)]
+    pub account: Option<crate::user::Username>,
 }
 
 impl MemberInput {
+    /// Links the member to an account (empty: none); the error names `account`.
+    pub fn with_account(mut self, username: &str) -> Result<Self, Invalid> {
+        self.account = if username.trim().is_empty() {
+            None
+        } else {
+            Some(
+                crate::user::Username::parse(username)
+                    .map_err(|e| Invalid::field("account", e.0[0].message.clone()))?,
+            )
+        };
+        Ok(self)
+    }
+
     pub fn parse(full_name: &str, position: &str, phone: &str) -> Result<Self, Invalid> {
         let mut c = crate::error::Collector::new();
         let full_name = crate::text::clean(full_name);
@@ -102,6 +118,7 @@ impl MemberInput {
             full_name,
             position,
             phone,
+            account: None,
         })
     }
 }
@@ -116,9 +133,97 @@ pub fn parse_agency_name(s: &str) -> Result<String, Invalid> {
     }
 }
 
+/// The kind an agency named in a document most likely is, from its name.
+pub fn guess_kind(name: &str) -> AgencyKind {
+    let k = crate::text::search_key(name);
+    let starts = |p: &str| k == p || k.starts_with(&format!("{p} "));
+    if starts("ban chi dao") || starts("bcd") {
+        AgencyKind::SteeringCommittee
+    } else if starts("ubnd") || starts("uy ban nhan dan") {
+        AgencyKind::PeoplesCommittee
+    } else if starts("so") {
+        AgencyKind::Department
+    } else if starts("trung tam y te")
+        || starts("tram y te")
+        || starts("benh vien")
+        || starts("trung tam kiem soat benh tat")
+        || starts("cdc")
+    {
+        AgencyKind::HealthFacility
+    } else {
+        AgencyKind::Sector
+    }
+}
+
+/// Whether a name as written in a document stands for no single agency but a group
+/// ("UBND các huyện, thành phố", "các sở, ban, ngành").
+pub fn is_group_name(name: &str) -> bool {
+    let k = crate::text::search_key(name);
+    k.starts_with("cac ") || k.contains(" cac ") || k.starts_with("thanh vien ")
+}
+
+/// Whether a registered agency is the one a document names: the same name ignoring case and
+/// diacritics, or the registered name followed by its place ("Sở Y tế" names "Sở Y tế tỉnh
+/// Lai Châu"; "Công an tỉnh" names "Công an tỉnh Lai Châu").
+pub fn name_matches(registered: &str, written: &str, place: &str) -> bool {
+    let r = crate::text::search_key(registered);
+    let w = crate::text::search_key(written);
+    if w.is_empty() {
+        return false;
+    }
+    if r == w {
+        return true;
+    }
+    let Some(rest) = r.strip_prefix(&format!("{w} ")) else {
+        return false;
+    };
+    let place = crate::text::search_key(place);
+    let rest = ["tinh ", "thanh pho ", "huyen ", "thi xa ", "xa ", "phuong "]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+        .unwrap_or(rest);
+    rest == place || (!place.is_empty() && place.ends_with(rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_names_match_registered_agencies_and_groups_stay_groups() {
+        assert!(name_matches("Sở Y tế tỉnh Lai Châu", "Sở Y tế", "Lai Châu"));
+        assert!(name_matches("Sở Tài chính", "sở tài chính", "Lai Châu"));
+        assert!(name_matches(
+            "Công an tỉnh Lai Châu",
+            "Công an tỉnh",
+            "Tỉnh Lai Châu"
+        ));
+        assert!(!name_matches("Sở Y tế tỉnh Lai Châu", "Sở Y", "Lai Châu"));
+        assert!(!name_matches(
+            "Sở Giáo dục và Đào tạo tỉnh Lai Châu",
+            "Sở Giao thông vận tải",
+            "Lai Châu"
+        ));
+        assert!(!name_matches(
+            "Sở Y tế tỉnh Điện Biên",
+            "Sở Y tế",
+            "Lai Châu"
+        ));
+        assert!(is_group_name("UBND các huyện, thành phố"));
+        assert!(is_group_name("Các sở, ban, ngành"));
+        assert!(!is_group_name("Sở Tài chính"));
+        assert_eq!(guess_kind("Sở Tài chính"), AgencyKind::Department);
+        assert_eq!(
+            guess_kind("UBND huyện Tam Đường"),
+            AgencyKind::PeoplesCommittee
+        );
+        assert_eq!(
+            guess_kind("Ban Chỉ đạo tỉnh"),
+            AgencyKind::SteeringCommittee
+        );
+        assert_eq!(guess_kind("Công an tỉnh"), AgencyKind::Sector);
+        assert_eq!(guess_kind("Sơn La"), AgencyKind::Sector);
+    }
 
     #[test]
     fn kinds_round_trip() {

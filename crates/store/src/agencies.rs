@@ -191,17 +191,39 @@ impl Store {
         member: &MemberInput,
     ) -> Result<AgencyView, StoreError> {
         let view = self.agency(scope, agency_id).await?;
+        let user_id: Option<i64> = match &member.account {
+            Some(name) => Some(
+                self.credentials(name.as_str())
+                    .await?
+                    .map(|c| c.id)
+                    .ok_or_else(|| {
+                        chongdich_domain::Invalid::field(
+                            "account",
+                            format!("không có tài khoản \"{}\"", name.as_str()),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         let now = self.clock.now();
         let txn = self.write().await?;
         txn.execute(
             &Query::insert()
                 .into_table("agency_members")
-                .columns(["agency_id", "full_name", "position", "phone", "created_at"])
+                .columns([
+                    "agency_id",
+                    "full_name",
+                    "position",
+                    "phone",
+                    "user_id",
+                    "created_at",
+                ])
                 .values_panic([
                     agency_id.into(),
                     member.full_name.clone().into(),
                     member.position.clone().into(),
                     member.phone.clone().into(),
+                    user_id.into(),
                     now.into(),
                 ])
                 .to_owned(),

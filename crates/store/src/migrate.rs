@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "risk levels: rule sets, inputs, assessments, publication, measures",
         up: m0006_risk,
     },
+    Migration {
+        version: 7,
+        name: "directives: documents, tasks, inspections, hotline, returnees, notifications",
+        up: m0007_directives,
+    },
 ];
 
 fn date(name: &'static str) -> ColumnDef {
@@ -575,6 +580,287 @@ fn m0006_risk(b: DbBackend) -> Vec<Statement> {
                 .to_owned(),
         ),
     );
+    out
+}
+
+/// Documents and what they assign (tasks with their agencies, reports and attachments),
+/// inspections and their findings, the hotline's reports, returnee records made from them, and
+/// the notification outbox that an e-mail or SMS gateway drains. Tables that grow with the
+/// province's activity carry `province_code`.
+fn m0007_directives(b: DbBackend) -> Vec<Statement> {
+    let int = |n: &'static str| ColumnDef::new(n).integer().not_null().to_owned();
+    let tables = [
+        Table::create()
+            .table("documents")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(text("kind"))
+            .col(text_null("number"))
+            .col(key(b, "number_key", true))
+            .col(text_null("issuer"))
+            .col(text_null("place"))
+            .col(int_null("date_year"))
+            .col(int_null("date_month"))
+            .col(int_null("date_day"))
+            .col(text_null("subject"))
+            .col(key(b, "search_key", false))
+            .col(text("recipients"))
+            .col(text("distribution"))
+            .col(text_null("signer_name"))
+            .col(text_null("signer_authority"))
+            .col(text_null("signer_title"))
+            .col(text("body"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("documents", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("document_references")
+            .col(id("id"))
+            .col(big("document_id"))
+            .col(int("position"))
+            .col(text("kind"))
+            .col(text_null("number"))
+            .col(key(b, "number_key", true))
+            .col(text_null("issuer"))
+            .col(int_null("date_year"))
+            .col(int_null("date_month"))
+            .col(int_null("date_day"))
+            .col(big_null("referenced_id"))
+            .foreign_key(&mut fk(
+                ("document_references", "document_id"),
+                ("documents", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("tasks")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(big_null("document_id"))
+            .col(text_null("item_path"))
+            .col(text("title"))
+            .col(key(b, "search_key", false))
+            .col(date_null("deadline"))
+            .col(text("status"))
+            .col(int("progress"))
+            .col(text("source"))
+            .col(big_null("escalated_to"))
+            .col(text_null("escalation_reason"))
+            .col(ts_null("escalated_at"))
+            .col(ts_null("done_at"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .col(ts("updated_at"))
+            .foreign_key(&mut fk(("tasks", "area_id"), ("areas", "id")))
+            .foreign_key(&mut fk(("tasks", "document_id"), ("documents", "id")))
+            .to_owned(),
+        Table::create()
+            .table("task_agencies")
+            .col(id("id"))
+            .col(big("task_id"))
+            .col(text("role"))
+            .col(big_null("agency_id"))
+            .col(text("name"))
+            // The task's province, area, deadline and status, copied so that overdue tasks
+            // are counted by agency from one index (kept in step by every status change).
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(date_null("deadline"))
+            .col(text("status"))
+            .foreign_key(&mut fk(("task_agencies", "task_id"), ("tasks", "id")))
+            .to_owned(),
+        Table::create()
+            .table("task_reports")
+            .col(id("id"))
+            .col(big("task_id"))
+            .col(text("body"))
+            .col(int_null("progress"))
+            .col(text_null("status"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("task_reports", "task_id"), ("tasks", "id")))
+            .to_owned(),
+        Table::create()
+            .table("task_attachments")
+            .col(id("id"))
+            .col(big("report_id"))
+            .col(big("task_id"))
+            .col(text("file_name"))
+            .col(text("content_type"))
+            .col(ColumnDef::new("size").big_integer().not_null())
+            .col(ColumnDef::new("data").blob().not_null())
+            .col(ts("created_at"))
+            .foreign_key(&mut fk(
+                ("task_attachments", "report_id"),
+                ("task_reports", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("notifications")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(text("channel"))
+            .col(text("recipient"))
+            .col(text("subject"))
+            .col(text("body"))
+            .col(key(b, "dedup_key", true).unique_key())
+            .col(big_null("task_id"))
+            .col(ts("created_at"))
+            .col(ts_null("sent_at"))
+            .to_owned(),
+        Table::create()
+            .table("inspections")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(key(b, "by_area_id", false))
+            .col(text("title"))
+            .col(text("scope_text"))
+            .col(date("planned_on"))
+            .col(text("status"))
+            .col(big_null("lead_agency_id"))
+            .col(text("team"))
+            .col(text("record"))
+            .col(date_null("done_on"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .col(ts("updated_at"))
+            .foreign_key(&mut fk(("inspections", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("inspection_findings")
+            .col(id("id"))
+            .col(big("inspection_id"))
+            .col(text("kind"))
+            .col(text("subject"))
+            .col(text("text"))
+            .col(text("decision"))
+            .col(date_null("deadline"))
+            .col(big_null("task_id"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(
+                ("inspection_findings", "inspection_id"),
+                ("inspections", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("hotline_reports")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", true))
+            .col(text("kind"))
+            .col(text("channel"))
+            .col(text("reporter_name"))
+            .col(text("reporter_phone"))
+            .col(text("subject_name"))
+            .col(text("subject_phone"))
+            .col(text("place_detail"))
+            .col(text("description"))
+            .col(text("status"))
+            .col(text("priority"))
+            .col(key(b, "assigned_area_id", true))
+            .col(big_null("assigned_agency_id"))
+            .col(text("outcome"))
+            .col(big_null("person_id"))
+            .col(big_null("case_id"))
+            .col(big_null("returnee_id"))
+            .col(key(b, "client_key", true).unique_key())
+            .col(key(b, "search_key", false))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .col(ts("updated_at"))
+            .to_owned(),
+        Table::create()
+            .table("returnees")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(big("person_id"))
+            .col(text("origin"))
+            .col(key(b, "origin_area_id", true))
+            .col(date_null("arrived_on"))
+            .col(text("transport"))
+            .col(text("source"))
+            .col(big_null("hotline_report_id"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("returnees", "area_id"), ("areas", "id")))
+            .foreign_key(&mut fk(("returnees", "person_id"), ("persons", "id")))
+            .to_owned(),
+    ];
+    let indexes = [
+        index("documents_area", "documents", &["area_id"]),
+        index("documents_number", "documents", &["number_key"]),
+        index("documents_search", "documents", &["search_key"]),
+        index("document_refs_doc", "document_references", &["document_id"]),
+        index(
+            "document_refs_number",
+            "document_references",
+            &["number_key"],
+        ),
+        index(
+            "tasks_province_deadline",
+            "tasks",
+            &["province_code", "deadline"],
+        ),
+        index("tasks_area", "tasks", &["area_id"]),
+        index("tasks_document", "tasks", &["document_id"]),
+        index(
+            "task_agencies_task",
+            "task_agencies",
+            &["task_id", "role", "agency_id", "name"],
+        ),
+        index(
+            "task_agencies_agency",
+            "task_agencies",
+            &["agency_id", "task_id"],
+        ),
+        index("task_reports_task", "task_reports", &["task_id"]),
+        index(
+            "task_attachments_report",
+            "task_attachments",
+            &["report_id"],
+        ),
+        index("notifications_unsent", "notifications", &["sent_at", "id"]),
+        index("inspections_area", "inspections", &["area_id"]),
+        index(
+            "inspections_by_area",
+            "inspections",
+            &["by_area_id", "planned_on"],
+        ),
+        index(
+            "inspection_findings_inspection",
+            "inspection_findings",
+            &["inspection_id"],
+        ),
+        index(
+            "hotline_province_status",
+            "hotline_reports",
+            &["province_code", "status", "created_at"],
+        ),
+        index("hotline_area", "hotline_reports", &["area_id"]),
+        index("returnees_area", "returnees", &["area_id", "arrived_on"]),
+        index("returnees_person", "returnees", &["person_id"]),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    // Open tasks by province: in deadline order (the longest overdue first), by area (the
+    // overdue page's counts per area), and their lead agencies by agency — each read from its
+    // index alone. Same SQL on both engines.
+    for sql in [
+        "CREATE INDEX tasks_open_deadline ON tasks (province_code, deadline, id) \
+         WHERE status IN ('new', 'in_progress')",
+        "CREATE INDEX tasks_open_area ON tasks (province_code, area_id, deadline) \
+         WHERE status IN ('new', 'in_progress')",
+        "CREATE INDEX task_agencies_open_lead ON task_agencies \
+         (province_code, agency_id, deadline, name) \
+         WHERE role = 'lead' AND status IN ('new', 'in_progress')",
+    ] {
+        out.push(Statement::from_string(b, sql));
+    }
     out
 }
 

@@ -237,8 +237,112 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     }
     load_story(store).await?;
     load_risk(store).await?;
+    load_directives(store).await?;
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
+}
+
+/// The province's directives of May and June 2021 (data/directives/000 and 001) in the
+/// registry, their items given as tasks to the agencies they name (registered on the way),
+/// the health officer a member of Sở Y tế, and one progress report.
+pub async fn load_directives(store: &Store) -> Result<(), StoreError> {
+    use chongdich_domain::directive::parse::parse;
+    use chongdich_domain::task::{NamedAgency, TaskInput, TaskStatus};
+    use chongdich_store::documents::{DocumentTask, NewDocument};
+    use chongdich_store::tasks::{NewReport, TaskFilter};
+    let everywhere = Scope::everywhere();
+    let who = Who::console();
+    let province = AreaId::parse(&format!("N{PROVINCE}"))?;
+    for text in [
+        include_str!("../../../data/directives/001_59aeeaa545908d1b.txt"),
+        include_str!("../../../data/directives/000_b7a427223fb6cfea.txt"),
+    ] {
+        let parsed = parse(text);
+        let names = |v: &[String]| -> Vec<NamedAgency> {
+            v.iter()
+                .map(|n| NamedAgency {
+                    agency_id: None,
+                    name: n.clone(),
+                })
+                .collect()
+        };
+        let tasks = parsed
+            .flat_items()
+            .into_iter()
+            .filter(|i| !i.lead.is_empty())
+            .map(|i| DocumentTask {
+                path: i.path.clone(),
+                input: TaskInput {
+                    title: i.text.clone(),
+                    deadline: i.deadline,
+                    lead: names(&i.lead),
+                    support: names(&i.support),
+                },
+            })
+            .collect();
+        store
+            .register_document(
+                &everywhere,
+                &who,
+                NewDocument {
+                    area: province.clone(),
+                    fields: parsed,
+                    body: text.to_owned(),
+                    tasks,
+                    create_missing_agencies: true,
+                },
+            )
+            .await?;
+    }
+    // The health officer answers for Sở Y tế's tasks.
+    let health = store
+        .agencies(&everywhere, Some(&province), 200, 0)
+        .await?
+        .items
+        .into_iter()
+        .find(|a| a.name == "Sở Y tế tỉnh Lai Châu");
+    if let Some(health) = health {
+        store
+            .add_member(
+                &everywhere,
+                &who,
+                health.id,
+                &MemberInput::parse("Cán bộ Sở Y tế (demo)", "Chuyên viên phòng Nghiệp vụ Y", "")?
+                    .with_account("yte")?,
+            )
+            .await?;
+        let first = store
+            .tasks(
+                &everywhere,
+                &TaskFilter {
+                    agency_id: Some(health.id),
+                    ..TaskFilter::default()
+                },
+                1,
+                0,
+            )
+            .await?
+            .items
+            .into_iter()
+            .next();
+        if let Some(t) = first {
+            store
+                .report_task(
+                    &everywhere,
+                    &who,
+                    t.task.id,
+                    NewReport {
+                        body: "Đã triển khai tới các Trung tâm Y tế huyện; đang tổng hợp kết quả."
+                            .into(),
+                        progress: Some(50),
+                        status: Some(TaskStatus::InProgress),
+                        attachments: Vec::new(),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Risk levels for the story's day: estimated ward populations (labelled as estimates),

@@ -8,11 +8,13 @@
 pub mod api;
 pub mod auth;
 pub mod demo;
+pub mod docx;
 pub mod error;
 pub mod excel;
 pub mod export;
 pub mod extract;
 pub mod geojson;
+pub mod hotline_limit;
 pub mod idempotency;
 pub mod metrics;
 pub mod views;
@@ -59,6 +61,7 @@ pub struct Inner {
     pub limiter: auth::LoginLimiter,
     pub metrics: metrics::Metrics,
     pub idempotency: idempotency::InFlight,
+    pub hotline: hotline_limit::HotlineGuard,
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -81,6 +84,7 @@ impl AppState {
             limiter: auth::LoginLimiter::default(),
             metrics: metrics::Metrics::default(),
             idempotency: idempotency::InFlight::default(),
+            hotline: hotline_limit::HotlineGuard::default(),
         }))
     }
 }

@@ -119,7 +119,8 @@ pub async fn add_member(
     ApiJson(body): ApiJson<NewMember>,
 ) -> Result<(StatusCode, Json<AgencyDetail>), ApiError> {
     require(&u, Permission::ManageAgencies)?;
-    let member = MemberInput::parse(&body.full_name, &body.position, &body.phone)?;
+    let member = MemberInput::parse(&body.full_name, &body.position, &body.phone)?
+        .with_account(&body.account)?;
     let view = s
         .store
         .add_member(&u.scope(Permission::ManageAgencies), &u.who(), id, &member)

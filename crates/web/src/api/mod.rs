@@ -6,9 +6,13 @@ pub mod areas;
 pub mod audit;
 pub mod cases;
 pub mod diseases;
+pub mod documents;
+pub mod hotline;
+pub mod inspections;
 pub mod outbreaks;
 pub mod persons;
 pub mod risk;
+pub mod tasks;
 pub mod tests;
 pub mod tokens;
 pub mod types;
@@ -47,6 +51,10 @@ use utoipa_axum::routes;
         (name = "tests", description = "Xét nghiệm: phòng xét nghiệm, mẫu, kết quả"),
         (name = "diseases", description = "Bệnh và bộ quy tắc theo phiên bản"),
         (name = "risk", description = "Cấp độ dịch của địa bàn: bộ quy tắc, đánh giá, phê duyệt, công bố, biện pháp"),
+        (name = "documents", description = "Văn bản chỉ đạo: sổ văn bản, phân tích văn bản thành nhiệm vụ"),
+        (name = "tasks", description = "Nhiệm vụ: giao việc, tiến độ, quá hạn, báo cáo cấp trên, nhắc việc"),
+        (name = "inspections", description = "Kiểm tra: kế hoạch, biên bản, vi phạm, yêu cầu khắc phục, khen thưởng, kỷ luật"),
+        (name = "hotline", description = "Đường dây nóng và phản ánh của người dân"),
         (name = "public", description = "Công khai (không cần đăng nhập): cấp độ dịch đã công bố")
     )
 )]
@@ -72,7 +80,11 @@ impl Modify for Security {
 
 /// The API routes (full paths) and the OpenAPI document describing them.
 pub fn router() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let r = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let r = documents::register(r);
+    let r = tasks::register(r);
+    let r = inspections::register(r);
+    hotline::register(r)
         .routes(routes!(areas::list))
         .routes(routes!(areas::get_one))
         .routes(routes!(areas::children))

@@ -405,4 +405,7 @@ pub struct NewMember {
     pub position: String,
     #[serde(default)]
     pub phone: String,
+    /// The member's username, so that they see the agency's tasks as their own.
+    #[serde(default)]
+    pub account: String,
 }

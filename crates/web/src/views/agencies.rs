@@ -201,6 +201,7 @@ pub struct MemberForm {
     pub full_name: String,
     pub position: String,
     pub phone: String,
+    pub account: String,
     pub errors: FormErrors,
 }
 
@@ -273,6 +274,8 @@ pub struct NewMemberForm {
     position: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    account: String,
 }
 
 pub async fn add_member(
@@ -285,22 +288,29 @@ pub async fn add_member(
         return Err(PageError::forbidden());
     }
     let f = &sub.form;
-    match MemberInput::parse(&f.full_name, &f.position, &f.phone) {
+    let added = match MemberInput::parse(&f.full_name, &f.position, &f.phone)
+        .and_then(|m| m.with_account(&f.account))
+    {
         Ok(m) => {
             s.store
                 .add_member(&u.scope(Permission::ManageAgencies), &u.who(), id, &m)
-                .await?;
-            Ok(see_other(&format!("/agencies/{id}?msg=member")))
+                .await
         }
-        Err(e) => {
+        Err(e) => Err(e.into()),
+    };
+    match added {
+        Ok(_) => Ok(see_other(&format!("/agencies/{id}?msg=member"))),
+        Err(chongdich_store::StoreError::Invalid(e)) => {
             let form = MemberForm {
                 full_name: f.full_name.clone(),
                 position: f.position.clone(),
                 phone: f.phone.clone(),
+                account: f.account.clone(),
                 errors: e.into(),
             };
             detail_page(&s, u, id, None, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -6,15 +6,19 @@ pub mod agencies;
 pub mod areas;
 pub mod audit;
 pub mod cases;
+pub mod directives;
 pub mod diseases;
 pub mod docs;
 pub mod home;
+pub mod hotline;
+pub mod inspections;
 pub mod labels;
 pub mod outbreaks;
 pub mod persons;
 pub mod public;
 pub mod risk;
 pub mod risk_shapes;
+pub mod tasks;
 pub mod tests;
 pub mod users;
 
@@ -58,6 +62,7 @@ pub struct NavUser {
     pub can_agencies: bool,
     pub can_persons: bool,
     pub can_rules: bool,
+    pub can_hotline: bool,
 }
 
 impl Layout {
@@ -83,6 +88,7 @@ impl Layout {
                 can_agencies: u.can(Permission::ManageAgencies),
                 can_persons: u.can(Permission::ViewPersons),
                 can_rules: u.can(Permission::ManageRules),
+                can_hotline: u.can(Permission::HandleHotline),
             }),
             active,
             notice: None,
@@ -128,6 +134,10 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "zone" => "Đã thêm vùng phong tỏa / cách ly.",
         "ended" => "Đã kết thúc ổ dịch.",
         "rules" => "Đã thêm phiên bản quy tắc mới.",
+        "document" => "Đã vào sổ văn bản và giao các nhiệm vụ đã chọn.",
+        "task" => "Đã giao nhiệm vụ.",
+        "reported" => "Đã ghi báo cáo tiến độ.",
+        "escalated" => "Đã báo cáo Ban Chỉ đạo cấp trên.",
         _ => return None,
     })
 }
@@ -246,8 +256,12 @@ fn bad_form() -> Response {
     .into_response()
 }
 
-/// A multipart form (an upload) read whole: its fields by name, its CSRF token checked.
-pub struct Upload(std::collections::HashMap<String, Vec<u8>>);
+/// A multipart form (an upload) read whole: its fields by name (and the file names sent with
+/// file fields), its CSRF token checked.
+pub struct Upload(
+    std::collections::HashMap<String, Vec<u8>>,
+    std::collections::HashMap<String, String>,
+);
 
 impl Upload {
     /// Reads every field of the request's multipart body, up to the settings' upload limit
@@ -277,12 +291,16 @@ impl Upload {
             }
         };
         let mut fields = std::collections::HashMap::new();
+        let mut names = std::collections::HashMap::new();
         while let Some(field) = mp.next_field().await.map_err(failed)? {
             let name = field.name().unwrap_or("").to_owned();
+            if let Some(f) = field.file_name() {
+                names.insert(name.clone(), f.to_owned());
+            }
             let bytes = field.bytes().await.map_err(failed)?;
             fields.insert(name, bytes.to_vec());
         }
-        let upload = Self(fields);
+        let upload = Self(fields, names);
         if !u.csrf_ok(&upload.text("csrf")) {
             return Err(PageError {
                 status: StatusCode::FORBIDDEN,
@@ -303,6 +321,11 @@ impl Upload {
     /// A file field's bytes (empty when absent).
     pub fn file(&self, name: &str) -> &[u8] {
         self.0.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The name the browser sent with a file field ("" when absent).
+    pub fn file_name(&self, name: &str) -> &str {
+        self.1.get(name).map(String::as_str).unwrap_or_default()
     }
 }
 
@@ -436,6 +459,10 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .merge(risk::routes())
         .merge(risk_shapes::routes())
         .merge(public::routes())
+        .merge(directives::routes())
+        .merge(tasks::routes())
+        .merge(inspections::routes())
+        .merge(hotline::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
 }

@@ -49,12 +49,12 @@ async fn a_citizen_finds_a_commune_on_the_public_page_and_sees_its_level_and_mea
 
 /// Starts the app and a browser, signs in as `user`, runs the scenario within SCENARIO and
 /// reports where the browser stood if it failed.
-async fn run(user: &str, scenario: impl AsyncFnOnce(&Client, &str) -> Checked) {
+pub(crate) async fn run(user: &str, scenario: impl AsyncFnOnce(&Client, &str) -> Checked) {
     run_with(Some(user), async |_| {}, scenario).await;
 }
 
 /// Like [`run`], after `setup` prepares the data; without a user nobody signs in.
-async fn run_with(
+pub(crate) async fn run_with(
     user: Option<&str>,
     setup: impl AsyncFnOnce(&TestApp),
     scenario: impl AsyncFnOnce(&Client, &str) -> Checked,
@@ -291,7 +291,7 @@ async fn public_scenario(c: &Client, base: &str) -> Checked {
 }
 
 /// Picks an option of a select by its value.
-async fn choose(c: &Client, css: &str, value: &str) -> Checked {
+pub(crate) async fn choose(c: &Client, css: &str, value: &str) -> Checked {
     find(c, css)
         .await?
         .select_by_value(value)
@@ -299,7 +299,7 @@ async fn choose(c: &Client, css: &str, value: &str) -> Checked {
         .map_err(|e| format!("choosing {value:?} in {css}: {e}"))
 }
 
-async fn click(c: &Client, css: &str) -> Checked {
+pub(crate) async fn click(c: &Client, css: &str) -> Checked {
     find(c, css)
         .await?
         .click()
@@ -308,7 +308,7 @@ async fn click(c: &Client, css: &str) -> Checked {
 }
 
 /// The text of every element a selector matches (for SVG `<title>`, its text content).
-async fn texts(c: &Client, css: &str) -> Checked<Vec<String>> {
+pub(crate) async fn texts(c: &Client, css: &str) -> Checked<Vec<String>> {
     let read = async {
         let mut out = Vec::new();
         for e in c.find_all(Locator::Css(css)).await? {
@@ -405,7 +405,7 @@ async fn connect(webdriver: &str, profile: &Profile) -> Client {
     client
 }
 
-type Checked<T = ()> = Result<T, String>;
+pub(crate) type Checked<T = ()> = Result<T, String>;
 
 async fn scenario(c: &Client, base: &str) -> Checked {
     // Without diacritics, lower case: both Lai Châu provinces and the city, shown with diacritics.
@@ -455,7 +455,7 @@ async fn scenario(c: &Client, base: &str) -> Checked {
     Ok(())
 }
 
-async fn sign_in(c: &Client, base: &str, user: &str) -> Checked {
+pub(crate) async fn sign_in(c: &Client, base: &str, user: &str) -> Checked {
     goto(c, &format!("{base}/login")).await?;
     type_into(c, "#username", user).await?;
     type_into(c, "#password", PASSWORD).await?;
@@ -533,12 +533,12 @@ fn expect_link(links: &[(String, String)], path: &str, text: &str) -> Checked {
     }
 }
 
-async fn goto(c: &Client, url: &str) -> Checked {
+pub(crate) async fn goto(c: &Client, url: &str) -> Checked {
     c.goto(url).await.map_err(|e| format!("opening {url}: {e}"))
 }
 
 /// Waits for an element.
-async fn find(c: &Client, css: &str) -> Checked<Element> {
+pub(crate) async fn find(c: &Client, css: &str) -> Checked<Element> {
     poll(c, &format!("an element {css}"), async || {
         Ok(c.find_all(Locator::Css(css)).await?.into_iter().next())
     })
@@ -546,7 +546,7 @@ async fn find(c: &Client, css: &str) -> Checked<Element> {
 }
 
 /// Types into a field and checks that the field got exactly that text.
-async fn type_into(c: &Client, css: &str, text: &str) -> Checked {
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) -> Checked {
     let field = find(c, css).await?;
     let typed = async {
         field.clear().await?;
@@ -578,7 +578,7 @@ async fn links(c: &Client, css: &str) -> Checked<Vec<(String, String)>> {
 
 /// Looks again every POLL until `probe` gives a value, for at most WAIT. WebDriver errors
 /// while looking (a page half loaded, an element gone stale) only mean "not yet".
-async fn poll<T>(
+pub(crate) async fn poll<T>(
     c: &Client,
     what: &str,
     mut probe: impl AsyncFnMut() -> Result<Option<T>, CmdError>,

@@ -79,7 +79,40 @@ async fn the_demo_is_lai_chau_with_one_account_per_role_and_loads_once() {
     );
 
     let agencies = store.agencies(&everywhere, None, 50, 0).await.unwrap();
-    assert_eq!(agencies.total, 6);
+    // Six registered by the demo, six more named by its two directives.
+    assert_eq!(agencies.total, 12);
+    let finance = agencies
+        .items
+        .iter()
+        .find(|a| a.name == "Sở Tài chính")
+        .expect("Sở Tài chính, named by directive 000");
+    let tasks = store
+        .tasks(
+            &everywhere,
+            &chongdich_store::tasks::TaskFilter {
+                agency_id: Some(finance.id),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert!(
+        tasks.items.iter().any(
+            |t| t.task.deadline == chrono::NaiveDate::from_ymd_opt(2021, 7, 5)
+                && t.task.item_path.as_deref() == Some("9.1")
+        ),
+        "{tasks:?}"
+    );
+    assert_eq!(
+        store
+            .documents(&everywhere, None, None, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        2
+    );
     let committee = agencies
         .items
         .iter()

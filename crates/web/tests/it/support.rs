@@ -238,6 +238,46 @@ impl TestApp {
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// Posts a multipart form (text fields and at most one file) with the session's CSRF token.
+    pub async fn post_multipart(
+        &self,
+        s: &Session,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> (StatusCode, HeaderMap, String) {
+        let boundary = "chongdichTestBoundary42";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields.iter().chain([("csrf", s.csrf.as_str())].iter()) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((name, file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let (status, headers, body) = self
+            .send(
+                Request::post(path)
+                    .header(
+                        header::CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .header(header::COOKIE, &s.cookie)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
     /// Serves the app on a free port of 127.0.0.1 (for the browser test).
     pub async fn serve(&self) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
