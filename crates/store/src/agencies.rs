@@ -68,6 +68,55 @@ fn select_agencies(scope: &Scope) -> SelectStatement {
         .to_owned()
 }
 
+/// Writes an agency (and its audit entry) inside the caller's transaction; returns its id.
+/// The caller has checked the area and the name.
+pub(crate) async fn insert_agency<C: ConnectionTrait>(
+    db: &C,
+    who: &Who,
+    now: DateTime<Utc>,
+    area: &AreaId,
+    name: &str,
+    kind: AgencyKind,
+) -> Result<i64, StoreError> {
+    let province = crate::province_of(db, area.as_str()).await?;
+    let row = db
+        .query_one(
+            &Query::insert()
+                .into_table("agencies")
+                .columns([
+                    "area_id",
+                    "province_code",
+                    "name",
+                    "kind",
+                    "sort_key",
+                    "created_at",
+                ])
+                .values_panic([
+                    area.as_str().into(),
+                    province.into(),
+                    name.into(),
+                    kind.as_str().into(),
+                    sort_key(name).into(),
+                    now.into(),
+                ])
+                .returning_col("id")
+                .to_owned(),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("cơ quan"))?;
+    let id: i64 = row.try_get("", "id")?;
+    audit::append(
+        db,
+        who,
+        now,
+        &AuditEvent::new(AuditAction::Create, "agency", Some(id.to_string()))
+            .in_area(area.as_str())
+            .with_detail(name),
+    )
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     /// Agencies within the scope; with `area`, only those of that area and below.
     pub async fn agencies(
@@ -143,42 +192,7 @@ impl Store {
         }
         let now = self.clock.now();
         let txn = self.write().await?;
-        let province = crate::province_of(&txn, area.as_str()).await?;
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("agencies")
-                    .columns([
-                        "area_id",
-                        "province_code",
-                        "name",
-                        "kind",
-                        "sort_key",
-                        "created_at",
-                    ])
-                    .values_panic([
-                        area.as_str().into(),
-                        province.into(),
-                        name.clone().into(),
-                        kind.as_str().into(),
-                        sort_key(&name).into(),
-                        now.into(),
-                    ])
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("cơ quan"))?;
-        let id: i64 = row.try_get("", "id")?;
-        audit::append(
-            &txn,
-            who,
-            now,
-            &AuditEvent::new(AuditAction::Create, "agency", Some(id.to_string()))
-                .in_area(area.as_str())
-                .with_detail(name),
-        )
-        .await?;
+        let id = insert_agency(&txn, who, now, area, &name, kind).await?;
         txn.commit().await?;
         self.agency(scope, id).await
     }

@@ -15,7 +15,7 @@ use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::directive::{DocumentKind, ParsedDirective, PartialDate, Signer, number_key};
 use chongdich_domain::error::Collector;
 use chongdich_domain::task::{NamedAgency, TaskInput, TaskSource};
-use chongdich_domain::text::{clean, search_key, sort_key};
+use chongdich_domain::text::{clean, search_key};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -515,44 +515,13 @@ impl Store {
                     continue;
                 }
                 if doc.create_missing_agencies && !is_group_name(&a.name) {
-                    let kind = guess_kind(&a.name);
-                    let row = txn
-                        .query_one(
-                            &Query::insert()
-                                .into_table("agencies")
-                                .columns([
-                                    "area_id",
-                                    "province_code",
-                                    "name",
-                                    "kind",
-                                    "sort_key",
-                                    "created_at",
-                                ])
-                                .values_panic([
-                                    doc.area.as_str().into(),
-                                    crate::province_of(&txn, doc.area.as_str()).await?.into(),
-                                    a.name.clone().into(),
-                                    kind.as_str().into(),
-                                    sort_key(&a.name).into(),
-                                    now.into(),
-                                ])
-                                .returning_col("id")
-                                .to_owned(),
-                        )
-                        .await?
-                        .ok_or(StoreError::NotFound("cơ quan"))?;
-                    let agency_id: i64 = row.try_get("", "id")?;
-                    audit::append(
+                    let agency_id = crate::agencies::insert_agency(
                         &txn,
                         who,
                         now,
-                        &AuditEvent::new(
-                            AuditAction::Create,
-                            "agency",
-                            Some(agency_id.to_string()),
-                        )
-                        .in_area(doc.area.as_str())
-                        .with_detail(format!("{} (từ văn bản số {id})", a.name)),
+                        &doc.area,
+                        &a.name,
+                        guess_kind(&a.name),
                     )
                     .await?;
                     candidates.push(AgencyCandidate {

@@ -422,6 +422,40 @@ fn apply_filter(stmt: &mut SelectStatement, f: &TaskFilter, today: NaiveDate) {
     }
 }
 
+async fn insert_attachment<C: ConnectionTrait>(
+    db: &C,
+    task_id: i64,
+    report_id: i64,
+    a: &NewAttachment,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    db.execute(
+        &Query::insert()
+            .into_table("task_attachments")
+            .columns([
+                "report_id",
+                "task_id",
+                "file_name",
+                "content_type",
+                "size",
+                "data",
+                "created_at",
+            ])
+            .values_panic([
+                report_id.into(),
+                task_id.into(),
+                a.file_name.clone().into(),
+                a.content_type.clone().into(),
+                (a.data.len() as i64).into(),
+                a.data.clone().into(),
+                now.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Keeps the copy of a task's status on its agencies in step.
 async fn set_agencies_status<C: ConnectionTrait>(
     db: &C,
@@ -740,30 +774,7 @@ impl Store {
             .ok_or(StoreError::NotFound("báo cáo"))?;
         let report_id: i64 = row.try_get("", "id")?;
         for a in &report.attachments {
-            txn.execute(
-                &Query::insert()
-                    .into_table("task_attachments")
-                    .columns([
-                        "report_id",
-                        "task_id",
-                        "file_name",
-                        "content_type",
-                        "size",
-                        "data",
-                        "created_at",
-                    ])
-                    .values_panic([
-                        report_id.into(),
-                        id.into(),
-                        a.file_name.clone().into(),
-                        a.content_type.clone().into(),
-                        (a.data.len() as i64).into(),
-                        a.data.clone().into(),
-                        now.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
+            insert_attachment(&txn, id, report_id, a, now).await?;
         }
         let mut upd = Query::update()
             .table("tasks")
@@ -833,30 +844,7 @@ impl Store {
         }
         let now = self.clock.now();
         let txn = self.write().await?;
-        txn.execute(
-            &Query::insert()
-                .into_table("task_attachments")
-                .columns([
-                    "report_id",
-                    "task_id",
-                    "file_name",
-                    "content_type",
-                    "size",
-                    "data",
-                    "created_at",
-                ])
-                .values_panic([
-                    report_id.into(),
-                    task_id.into(),
-                    a.file_name.clone().into(),
-                    a.content_type.clone().into(),
-                    (a.data.len() as i64).into(),
-                    a.data.into(),
-                    now.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
+        insert_attachment(&txn, task_id, report_id, &a, now).await?;
         audit::append(
             &txn,
             who,

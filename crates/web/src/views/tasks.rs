@@ -35,6 +35,7 @@ const PER_PAGE: u64 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tasks", get(list))
+        .route("/tasks/export.xlsx", get(export))
         .route("/tasks/new", get(new_page).post(create))
         .route("/tasks/overdue", get(overdue))
         .route("/tasks/{id}", get(detail))
@@ -127,6 +128,7 @@ struct ListPage {
     own_due: i64,
     own_overdue: i64,
     can_manage: bool,
+    export_href: String,
 }
 
 pub async fn list(
@@ -143,47 +145,7 @@ pub async fn list(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let view = q.view.clone().unwrap_or_else(|| {
-        if q.agency.is_none() && !own.is_empty() {
-            "mine".into()
-        } else {
-            "all".into()
-        }
-    });
-    let mut filter = TaskFilter {
-        agency_id: q.agency,
-        area: q
-            .area
-            .as_deref()
-            .filter(|a| !a.is_empty())
-            .and_then(|a| AreaId::parse(a).ok()),
-        status: q
-            .status
-            .as_deref()
-            .and_then(|st| TaskStatus::parse_opt(st).ok().flatten()),
-        q: q.q.clone().filter(|t| !t.trim().is_empty()),
-        ..TaskFilter::default()
-    };
-    let mut heading = "Nhiệm vụ".to_owned();
-    match view.as_str() {
-        "mine" if q.agency.is_none() => {
-            filter.agencies = Some(own.clone());
-            heading = "Nhiệm vụ của đơn vị tôi".into();
-        }
-        "overdue" => {
-            filter.status = Some(TaskStatus::Overdue);
-            heading = "Nhiệm vụ quá hạn".into();
-        }
-        "due_soon" => {
-            filter.due_soon = true;
-            heading = "Nhiệm vụ sắp đến hạn".into();
-        }
-        _ => {}
-    }
-    if let Some(a) = q.agency {
-        let agency = found(s.store.agency(&u.scope(Permission::ViewAreas), a).await)?;
-        heading = format!("Nhiệm vụ của {}", agency.agency.name);
-    }
+    let (view, filter, heading) = filter_of(&s, &u, &q, &own).await?;
     let page = q.page.unwrap_or(1).max(1);
     let p = s
         .store
@@ -228,8 +190,10 @@ pub async fn list(
             )
         }
     };
+    let export_href = link(1).replacen("/tasks?", "/tasks/export.xlsx?", 1);
     render(&ListPage {
         l: Layout::for_user(&u, heading.clone(), "tasks"),
+        export_href,
         pager: Pager::new(p.total, page, PER_PAGE, link),
         tasks: p.items.iter().map(|t| TaskLine::new(t, today)).collect(),
         heading,
@@ -247,6 +211,165 @@ pub async fn list(
         own_overdue,
         can_manage: u.can(Permission::ManageDirectives),
     })
+}
+
+/// The list a query asks for: its view (mine, all, overdue, due soon), filter and heading.
+async fn filter_of(
+    s: &AppState,
+    u: &Authed,
+    q: &ListQuery,
+    own: &[i64],
+) -> Result<(String, TaskFilter, String), PageError> {
+    let view = q.view.clone().unwrap_or_else(|| {
+        if q.agency.is_none() && !own.is_empty() {
+            "mine".into()
+        } else {
+            "all".into()
+        }
+    });
+    let mut filter = TaskFilter {
+        agency_id: q.agency,
+        area: q
+            .area
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .and_then(|a| AreaId::parse(a).ok()),
+        status: q
+            .status
+            .as_deref()
+            .and_then(|st| TaskStatus::parse_opt(st).ok().flatten()),
+        q: q.q.clone().filter(|t| !t.trim().is_empty()),
+        ..TaskFilter::default()
+    };
+    let mut heading = "Nhiệm vụ".to_owned();
+    match view.as_str() {
+        "mine" if q.agency.is_none() => {
+            filter.agencies = Some(own.to_vec());
+            heading = "Nhiệm vụ của đơn vị tôi".into();
+        }
+        "overdue" => {
+            filter.status = Some(TaskStatus::Overdue);
+            heading = "Nhiệm vụ quá hạn".into();
+        }
+        "due_soon" => {
+            filter.due_soon = true;
+            heading = "Nhiệm vụ sắp đến hạn".into();
+        }
+        _ => {}
+    }
+    if let Some(a) = q.agency {
+        let agency = found(s.store.agency(&u.scope(Permission::ViewAreas), a).await)?;
+        heading = format!("Nhiệm vụ của {}", agency.agency.name);
+    }
+    Ok((view, filter, heading))
+}
+
+/// The list as filtered on screen, as an Excel workbook (at most 100,000 tasks).
+pub async fn export(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    require(&u, Permission::ViewDirectives)?;
+    let scope = u.scope(Permission::ViewDirectives);
+    let own: Vec<i64> = s
+        .store
+        .agencies_of_user(u.user_id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let (_, filter, heading) = filter_of(&s, &u, &q, &own).await?;
+    let today = s.clock.today();
+    let fail = |e: rust_xlsxwriter::XlsxError| PageError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        message: format!("không tạo được tệp Excel: {e}"),
+    };
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet_with_constant_memory().map_err(fail)?;
+    ws.set_name("Nhiệm vụ").map_err(fail)?;
+    let headers = [
+        "Số",
+        "Nội dung",
+        "Chủ trì",
+        "Phối hợp",
+        "Địa bàn",
+        "Hạn",
+        "Trạng thái",
+        "Tiến độ (%)",
+        "Văn bản",
+        "Mục",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(fail)?;
+    }
+    let mut row = 1u32;
+    let chunk = 5_000u64;
+    let mut offset = 0u64;
+    while offset < 100_000 {
+        let page = s.store.tasks(&scope, &filter, chunk, offset).await?;
+        for t in &page.items {
+            let line = TaskLine::new(t, today);
+            let names = |l: &[AgencyLink]| {
+                l.iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            ws.write_number(row, 0, line.id as f64).map_err(fail)?;
+            for (c, v) in [
+                (1u16, line.title.as_str()),
+                (2, names(&line.lead).as_str()),
+                (3, names(&line.support).as_str()),
+                (4, line.area_name.as_str()),
+                (5, line.deadline.as_str()),
+                (6, line.status_label.as_str()),
+            ] {
+                ws.write_string(row, c, v).map_err(fail)?;
+            }
+            ws.write_number(row, 7, f64::from(line.progress))
+                .map_err(fail)?;
+            if let Some(d) = line.document_id {
+                ws.write_number(row, 8, d as f64).map_err(fail)?;
+            }
+            ws.write_string(row, 9, &line.path).map_err(fail)?;
+            row += 1;
+        }
+        if (page.items.len() as u64) < chunk {
+            break;
+        }
+        offset += chunk;
+    }
+    ws.set_column_width(1, 60).map_err(fail)?;
+    ws.set_column_width(2, 30).map_err(fail)?;
+    ws.set_column_width(3, 30).map_err(fail)?;
+    let bytes = wb.save_to_buffer().map_err(fail)?;
+    s.store
+        .audit(
+            &u.who(),
+            chongdich_domain::audit::AuditEvent::new(
+                chongdich_domain::audit::AuditAction::Export,
+                "task",
+                None,
+            )
+            .with_detail(format!("{heading}: {} dòng", row - 1)),
+        )
+        .await?;
+    let day = today.format("%Y%m%d");
+    Ok((
+        [
+            (header::CONTENT_TYPE, crate::excel::XLSX_MIME.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"nhiem-vu-{day}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 pub struct CountLine {

@@ -158,6 +158,34 @@ async fn a_task_goes_to_its_agency_is_reported_on_and_becomes_overdue_after_its_
     let (_, sum) = app.get("/api/v1/tasks/overdue", &t).await;
     assert_eq!(sum["total"], 1, "{sum}");
     let s = app.login("bcd").await;
+    // The overdue list in Excel: the same rows as on screen.
+    let (status, html) = app.page(&s, "/tasks?view=overdue").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("/tasks/export.xlsx?view=overdue"), "{html}");
+    let (status, headers, bytes) = app
+        .send(
+            Request::get("/tasks/export.xlsx?view=overdue")
+                .header(header::COOKIE, &s.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let csv = chongdich_web::excel::first_sheet_as_csv(&bytes).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and the one overdue task: {csv}");
+    assert!(
+        lines[1].contains("Đẩy nhanh tiêm vắc xin đợt 3")
+            && lines[1].contains("28/06/2021")
+            && lines[1].contains("Sở Y tế tỉnh Lai Châu"),
+        "{csv}"
+    );
     let (status, html) = app.page(&s, "/tasks/overdue").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
