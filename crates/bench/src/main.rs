@@ -15,6 +15,9 @@
 //! document (see [`directive`]).
 //!
 //! `chongdich-bench tasks [--tasks N]`: the overdue-tasks page with N tasks (see [`tasks`]).
+//!
+//! `chongdich-bench facilities [--facilities N] [--stays M]`: the quarantine overview (see
+//! [`facilities`]).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,6 +37,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod directive;
+mod facilities;
+mod pages;
 mod risk;
 mod surveillance;
 mod tasks;
@@ -61,6 +66,7 @@ async fn main() -> Result<()> {
         Some("surveillance") => return surveillance::run(&args[1..]).await,
         Some("directive") => return directive::run(&args[1..]),
         Some("tasks") => return tasks::run(&args[1..]).await,
+        Some("facilities") => return facilities::run(&args[1..]).await,
         Some("export-child") => return surveillance::export_child(&args[1..]).await,
         Some(other) => {
             bail!("unknown benchmark {other} (none: the foundation benchmarks; surveillance)")

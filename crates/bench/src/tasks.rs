@@ -7,25 +7,16 @@
 //! administrator (a bearer token): the committee's overdue page (counts by agency and by area,
 //! the longest-overdue first page) and the overdue list. Target: p99 < 100 ms.
 
-use crate::{ms, percentile};
 use anyhow::{Context, Result};
-use axum::body::Body;
-use axum::http::{Request, header};
-use chongdich_domain::access::{Grant, Role, Scope};
-use chongdich_domain::area::AreaId;
+use chongdich_domain::access::Scope;
 use chongdich_domain::clock::{ManualClock, SharedClock};
-use chongdich_domain::user::Username;
-use chongdich_store::audit::Who;
 use chongdich_store::testing::TestDb;
-use chongdich_store::users::NewUser;
 use chongdich_synth::Rng;
 use chrono::{Duration as Days, TimeZone, Utc};
-use http_body_util::BodyExt;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 
 /// The province the tasks are in (Hà Nội: the most units).
 const PROVINCE: &str = "01";
@@ -206,29 +197,7 @@ pub async fn run(args: &[String]) -> Result<()> {
     }
     println!("generated {n} tasks in {:.1} s", t0.elapsed().as_secs_f64());
 
-    // A province administrator, through the router with a bearer token.
-    let user = store
-        .create_user(
-            &Scope::everywhere(),
-            &Who::console(),
-            NewUser {
-                username: Username::parse("bench_admin")?,
-                display_name: "Bench".into(),
-                password_hash: chongdich_web::auth::password::hash("mật khẩu thử nghiệm 2021")
-                    .map_err(anyhow::Error::msg)?,
-                grants: vec![Grant {
-                    role: Role::SteeringCommittee,
-                    area_id: AreaId::parse(&province)?,
-                }],
-            },
-        )
-        .await?;
-    let who = Who {
-        user_id: Some(user.user.id),
-        username: "bench_admin".into(),
-        ..Who::default()
-    };
-    let token = store.create_token(&who, user.user.id, "bench").await?.1;
+    let token = crate::pages::committee_token(&store, &province).await?;
     let app = chongdich_web::app(chongdich_web::AppState::new(
         store.clone(),
         shared,
@@ -247,49 +216,20 @@ pub async fn run(args: &[String]) -> Result<()> {
         .await?
         .total;
     println!("overdue tasks: {overdue}");
-    let mut failed = false;
-    for (label, path) in [
-        (
-            "overdue page (by agency, by area, first 50)",
-            "/tasks/overdue",
-        ),
-        ("overdue list page", "/tasks?view=overdue"),
-        ("overdue summary (API)", "/api/v1/tasks/overdue"),
-    ] {
-        let mut times = Vec::new();
-        let mut bytes = 0;
-        for i in 0..60 {
-            let t = Instant::now();
-            let res = app
-                .clone()
-                .oneshot(
-                    Request::get(path)
-                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                        .body(Body::empty())?,
-                )
-                .await?;
-            let status = res.status();
-            let body = res.into_body().collect().await?.to_bytes();
-            anyhow::ensure!(status.is_success(), "{path}: {status}");
-            bytes = body.len();
-            if i >= 10 {
-                times.push(t.elapsed());
-            }
-        }
-        times.sort();
-        let p99 = percentile(&times, 0.99);
-        let met = p99 < Duration::from_millis(100);
-        failed |= !met;
-        println!(
-            "{label}: n={} p50 {} p99 {} max {}, {} KB — target p99 < 100 ms: {}",
-            times.len(),
-            ms(percentile(&times, 0.5)),
-            ms(p99),
-            ms(times.last().copied().unwrap_or_default()),
-            bytes / 1024,
-            if met { "met" } else { "NOT met" }
-        );
-    }
+    let failed = !crate::pages::time_pages(
+        &app,
+        &token,
+        &[
+            (
+                "overdue page (by agency, by area, first 50)",
+                "/tasks/overdue",
+            ),
+            ("overdue list page", "/tasks?view=overdue"),
+            ("overdue summary (API)", "/api/v1/tasks/overdue"),
+        ],
+        Duration::from_millis(100),
+    )
+    .await?;
     if keep {
         println!("kept the database: {}", db.url);
         std::mem::forget(db);

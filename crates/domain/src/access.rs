@@ -55,6 +55,9 @@ pub enum Permission {
     ReportTasks,
     /// Take hotline calls, triage citizens' reports, assign them and record the outcome.
     HandleHotline,
+    /// Register quarantine facilities and their rooms; admit, move and discharge the people
+    /// quarantined there (reading the stays needs [`Permission::ViewPersons`]: they name people).
+    ManageQuarantine,
 }
 
 impl Role {
@@ -121,6 +124,7 @@ impl Role {
                         | ManageDirectives
                         | ReportTasks
                         | HandleHotline
+                        | ManageQuarantine
                 )
             }
             Role::HealthOfficer => {
@@ -135,6 +139,7 @@ impl Role {
                         | ManageDirectives
                         | ReportTasks
                         | HandleHotline
+                        | ManageQuarantine
                 )
             }
             Role::CommuneHealthWorker => {
@@ -147,9 +152,16 @@ impl Role {
                         | ViewDirectives
                         | ReportTasks
                         | HandleHotline
+                        | ManageQuarantine
                 )
             }
-            Role::CheckpointOfficer | Role::QuarantineManager | Role::VaccinationSite => {
+            Role::QuarantineManager => {
+                matches!(
+                    p,
+                    ViewAreas | ViewPersons | ViewDirectives | ReportTasks | ManageQuarantine
+                )
+            }
+            Role::CheckpointOfficer | Role::VaccinationSite => {
                 matches!(p, ViewAreas | ViewPersons | ViewDirectives | ReportTasks)
             }
             Role::Viewer => matches!(p, ViewAreas | ViewDirectives),

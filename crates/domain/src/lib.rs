@@ -13,6 +13,7 @@ pub mod directive;
 pub mod disease;
 pub mod error;
 pub mod exposure;
+pub mod facility;
 pub mod flevel;
 pub mod hotline;
 pub mod inspection;

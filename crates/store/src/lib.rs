@@ -18,6 +18,7 @@ pub mod contacts;
 pub mod diseases;
 pub mod documents;
 pub mod error;
+pub mod facilities;
 pub mod hotline;
 pub mod idempotency;
 pub mod inspections;

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "directives: documents, tasks, inspections, hotline, returnees, notifications",
         up: m0007_directives,
     },
+    Migration {
+        version: 8,
+        name: "quarantine facilities: rooms, stays",
+        up: m0008_quarantine_facilities,
+    },
 ];
 
 fn date(name: &'static str) -> ColumnDef {
@@ -858,6 +863,102 @@ fn m0007_directives(b: DbBackend) -> Vec<Statement> {
         "CREATE INDEX task_agencies_open_lead ON task_agencies \
          (province_code, agency_id, deadline, name) \
          WHERE role = 'lead' AND status IN ('new', 'in_progress')",
+    ] {
+        out.push(Statement::from_string(b, sql));
+    }
+    out
+}
+
+/// Quarantine facilities, their rooms, and the stays of the people quarantined there. A stay
+/// is present while `left_on` is NULL; a move ends one stay and opens the next
+/// (`transferred_to`). One person is present in one place at a time (a partial unique index,
+/// same SQL on both engines, as are the partial indexes of present stays).
+fn m0008_quarantine_facilities(b: DbBackend) -> Vec<Statement> {
+    let tables = [
+        Table::create()
+            .table("facilities")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(text("name"))
+            .col(text("kind"))
+            .col(text("operator"))
+            .col(text("address"))
+            .col(text("phone"))
+            .col(big("beds"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("facilities", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("facility_rooms")
+            .col(id("id"))
+            .col(big("facility_id"))
+            .col(text("name"))
+            .col(big("beds"))
+            .foreign_key(&mut fk(
+                ("facility_rooms", "facility_id"),
+                ("facilities", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("facility_stays")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(big("facility_id"))
+            .col(big("room_id"))
+            .col(big("person_id"))
+            .col(text("risk_group"))
+            .col(date("cohort_date"))
+            .col(date("admitted_on"))
+            .col(date_null("left_on"))
+            .col(text_null("left_reason"))
+            .col(big_null("transferred_to"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(
+                ("facility_stays", "facility_id"),
+                ("facilities", "id"),
+            ))
+            .foreign_key(&mut fk(
+                ("facility_stays", "room_id"),
+                ("facility_rooms", "id"),
+            ))
+            .foreign_key(&mut fk(("facility_stays", "person_id"), ("persons", "id")))
+            .to_owned(),
+    ];
+    let indexes = [
+        index(
+            "facilities_province",
+            "facilities",
+            &["province_code", "area_id"],
+        ),
+        index("facilities_area", "facilities", &["area_id"]),
+        index(
+            "facility_rooms_facility",
+            "facility_rooms",
+            &["facility_id"],
+        ),
+        index(
+            "facility_stays_person",
+            "facility_stays",
+            &["person_id", "admitted_on"],
+        ),
+        index(
+            "facility_stays_history",
+            "facility_stays",
+            &["facility_id", "admitted_on"],
+        ),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    for sql in [
+        "CREATE INDEX facility_stays_present ON facility_stays \
+         (facility_id, room_id, risk_group, cohort_date) WHERE left_on IS NULL",
+        "CREATE INDEX facility_stays_present_province ON facility_stays \
+         (province_code, facility_id) WHERE left_on IS NULL",
+        "CREATE UNIQUE INDEX facility_stays_present_person ON facility_stays (person_id) \
+         WHERE left_on IS NULL",
     ] {
         out.push(Statement::from_string(b, sql));
     }

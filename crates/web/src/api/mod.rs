@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod diseases;
 pub mod documents;
+pub mod facilities;
 pub mod hotline;
 pub mod inspections;
 pub mod outbreaks;
@@ -54,6 +55,7 @@ use utoipa_axum::routes;
         (name = "documents", description = "Văn bản chỉ đạo: sổ văn bản, phân tích văn bản thành nhiệm vụ"),
         (name = "tasks", description = "Nhiệm vụ: giao việc, tiến độ, quá hạn, báo cáo cấp trên, nhắc việc"),
         (name = "inspections", description = "Kiểm tra: kế hoạch, biên bản, vi phạm, yêu cầu khắc phục, khen thưởng, kỷ luật"),
+        (name = "facilities", description = "Cơ sở cách ly: phòng, giường, tiếp nhận, chuyển, ra khỏi cơ sở, công suất"),
         (name = "hotline", description = "Đường dây nóng và phản ánh của người dân"),
         (name = "public", description = "Công khai (không cần đăng nhập): cấp độ dịch đã công bố")
     )
@@ -84,6 +86,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let r = documents::register(r);
     let r = tasks::register(r);
     let r = inspections::register(r);
+    let r = facilities::register(r);
     hotline::register(r)
         .routes(routes!(areas::list))
         .routes(routes!(areas::get_one))

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod directives;
 pub mod diseases;
 pub mod docs;
+pub mod facilities;
 pub mod home;
 pub mod hotline;
 pub mod inspections;
@@ -462,6 +463,7 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .merge(directives::routes())
         .merge(tasks::routes())
         .merge(inspections::routes())
+        .merge(facilities::routes())
         .merge(hotline::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
