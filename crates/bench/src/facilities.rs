@@ -194,7 +194,7 @@ pub async fn run(args: &[String]) -> Result<()> {
                     now.into(),
                     now.into(),
                 ]);
-                let cohort = today - Days::days((room % 14) as i64);
+                let cohort = today - Days::days(room % 14);
                 let gone = rng.chance(0.1);
                 stays.values_panic([
                     stay.into(),
