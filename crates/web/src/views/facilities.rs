@@ -492,6 +492,21 @@ async fn writable(s: &AppState, u: &Authed, id: i64) -> Result<(), PageError> {
     Ok(())
 }
 
+/// Writes a form's parsed input: `None` once written, or the field errors to show the form
+/// again with (any other error passes on).
+async fn written<I, T>(
+    parsed: Result<I, chongdich_domain::Invalid>,
+    write: impl AsyncFnOnce(I) -> Result<T, chongdich_store::StoreError>,
+) -> Result<Option<FormErrors>, PageError> {
+    match parsed {
+        Ok(input) => match write(input).await {
+            Ok(_) => Ok(None),
+            Err(e) => form_errors(e).map(Some),
+        },
+        Err(e) => Ok(Some(e.into())),
+    }
+}
+
 pub async fn admit(
     State(s): State<AppState>,
     Path(id): Path<i64>,
@@ -499,9 +514,8 @@ pub async fn admit(
 ) -> Result<Response, PageError> {
     let u = &sub.user;
     writable(&s, u, id).await?;
-    let errors = match sub.form.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(sub.form.parse(s.clock.today()), async |input| {
+        s.store
             .admit(
                 &u.scope(Permission::ManageQuarantine),
                 &u.scope(Permission::ViewPersons),
@@ -510,15 +524,12 @@ pub async fn admit(
                 &input,
             )
             .await
-        {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/facilities/{id}?msg=admitted"
-                )));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let Some(errors) = outcome else {
+        return Ok(see_other(&format!(
+            "/quarantine/facilities/{id}?msg=admitted"
+        )));
     };
     let forms = DetailForms {
         admit: sub.form,
@@ -535,9 +546,8 @@ pub async fn discharge(
 ) -> Result<Response, PageError> {
     let u = &sub.user;
     writable(&s, u, id).await?;
-    let errors = match sub.form.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(sub.form.parse(s.clock.today()), async |input| {
+        s.store
             .discharge(
                 &u.scope(Permission::ManageQuarantine),
                 &u.who(),
@@ -546,15 +556,12 @@ pub async fn discharge(
                 &input,
             )
             .await
-        {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/facilities/{id}?msg=discharged"
-                )));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let Some(errors) = outcome else {
+        return Ok(see_other(&format!(
+            "/quarantine/facilities/{id}?msg=discharged"
+        )));
     };
     let forms = DetailForms {
         stay_id,
@@ -572,9 +579,8 @@ pub async fn transfer(
 ) -> Result<Response, PageError> {
     let u = &sub.user;
     writable(&s, u, id).await?;
-    let errors = match sub.form.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(sub.form.parse(s.clock.today()), async |input| {
+        s.store
             .transfer(
                 &u.scope(Permission::ManageQuarantine),
                 &u.who(),
@@ -583,15 +589,12 @@ pub async fn transfer(
                 &input,
             )
             .await
-        {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/facilities/{id}?msg=transferred"
-                )));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let Some(errors) = outcome else {
+        return Ok(see_other(&format!(
+            "/quarantine/facilities/{id}?msg=transferred"
+        )));
     };
     let forms = DetailForms {
         stay_id,
