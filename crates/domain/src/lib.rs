@@ -22,6 +22,7 @@ pub mod outbreak;
 pub mod person;
 pub mod population;
 pub mod quarantine;
+pub mod returnee;
 pub mod risk;
 pub mod risk_import;
 pub mod sample;

@@ -26,6 +26,8 @@ use std::sync::OnceLock;
 
 pub use crate::risk::Mark;
 
+pub mod order;
+
 #[cfg(test)]
 mod tests;
 

@@ -446,58 +446,7 @@ impl Store {
             Exposed::Existing(id) => *id,
             Exposed::New(p) => insert_person(&txn, who, now, p).await?,
         };
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("exposures")
-                    .columns([
-                        "province_code",
-                        "disease_id",
-                        "source_person_id",
-                        "exposed_person_id",
-                        "first_date",
-                        "last_date",
-                        "setting",
-                        "proximity",
-                        "duration_minutes",
-                        "certainty",
-                        "notes",
-                        "created_at",
-                        "created_by",
-                    ])
-                    .values_panic([
-                        source.province_code.clone().into(),
-                        disease_id.into(),
-                        source_id.into(),
-                        exposed_id.into(),
-                        input.first_date.into(),
-                        input.last_date.into(),
-                        input.setting.as_str().into(),
-                        input.proximity.as_str().into(),
-                        input.duration_minutes.into(),
-                        input.certainty.as_str().into(),
-                        input.notes.clone().into(),
-                        now.into(),
-                        who.username.clone().into(),
-                    ])
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("tiếp xúc"))?;
-        let id: i64 = row.try_get("", "id")?;
-        audit::append(
-            &txn,
-            who,
-            now,
-            &AuditEvent::new(AuditAction::Create, "exposure", Some(id.to_string()))
-                .in_area(source.area_id.clone())
-                .with_detail(format!(
-                    "#{source_id} → #{exposed_id}, {}",
-                    input.first_date.format("%d/%m/%Y")
-                )),
-        )
-        .await?;
+        let id = insert_exposure(&txn, who, now, disease_id, &source, exposed_id, input).await?;
         self.recompute_flevels(&txn, disease_id, &[source_id, exposed_id])
             .await?;
         txn.commit().await?;
@@ -764,4 +713,72 @@ impl Store {
             truncated,
         })
     }
+}
+
+/// Writes an exposure of `exposed_id` to `source` within the caller's transaction, audited; the
+/// caller recomputes the F-levels.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_exposure<C: ConnectionTrait>(
+    txn: &C,
+    who: &Who,
+    now: DateTime<Utc>,
+    disease_id: i64,
+    source: &crate::persons::PersonRow,
+    exposed_id: i64,
+    input: &ExposureInput,
+) -> Result<i64, StoreError> {
+    let source_id = source.id;
+        let row = txn
+            .query_one(
+                &Query::insert()
+                    .into_table("exposures")
+                    .columns([
+                        "province_code",
+                        "disease_id",
+                        "source_person_id",
+                        "exposed_person_id",
+                        "first_date",
+                        "last_date",
+                        "setting",
+                        "proximity",
+                        "duration_minutes",
+                        "certainty",
+                        "notes",
+                        "created_at",
+                        "created_by",
+                    ])
+                    .values_panic([
+                        source.province_code.clone().into(),
+                        disease_id.into(),
+                        source_id.into(),
+                        exposed_id.into(),
+                        input.first_date.into(),
+                        input.last_date.into(),
+                        input.setting.as_str().into(),
+                        input.proximity.as_str().into(),
+                        input.duration_minutes.into(),
+                        input.certainty.as_str().into(),
+                        input.notes.clone().into(),
+                        now.into(),
+                        who.username.clone().into(),
+                    ])
+                    .returning_col("id")
+                    .to_owned(),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("tiếp xúc"))?;
+        let id: i64 = row.try_get("", "id")?;
+        audit::append(
+            txn,
+            who,
+            now,
+            &AuditEvent::new(AuditAction::Create, "exposure", Some(id.to_string()))
+                .in_area(source.area_id.clone())
+                .with_detail(format!(
+                    "#{source_id} → #{exposed_id}, {}",
+                    input.first_date.format("%d/%m/%Y")
+                )),
+        )
+        .await?;
+    Ok(id)
 }

@@ -26,6 +26,8 @@ pub mod migrate;
 pub mod outbreaks;
 pub mod persons;
 pub mod population;
+pub mod quarantine;
+pub mod returnees;
 pub mod risk;
 pub mod samples;
 mod scope;
@@ -120,6 +122,7 @@ impl Store {
         self.backfill_user_search_keys().await?;
         self.seed_diseases().await?;
         self.seed_risk_rules().await?;
+        self.seed_quarantine_rules().await?;
         self.ensure_bulk_indexes().await?;
         Ok(applied)
     }

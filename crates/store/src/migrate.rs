@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "quarantine facilities: rooms, stays",
         up: m0008_quarantine_facilities,
     },
+    Migration {
+        version: 9,
+        name: "quarantine orders, daily check-ins, violations, returnee batches, imports",
+        up: m0009_quarantine_orders,
+    },
 ];
 
 fn date(name: &'static str) -> ColumnDef {
@@ -959,6 +964,205 @@ fn m0008_quarantine_facilities(b: DbBackend) -> Vec<Statement> {
          (province_code, facility_id) WHERE left_on IS NULL",
         "CREATE UNIQUE INDEX facility_stays_present_person ON facility_stays (person_id) \
          WHERE left_on IS NULL",
+    ] {
+        out.push(Statement::from_string(b, sql));
+    }
+    out
+}
+
+fn m0009_quarantine_orders(b: DbBackend) -> Vec<Statement> {
+    let tables = [
+        Table::create()
+            .table("quarantine_rule_sets")
+            .col(id("id"))
+            .col(key(b, "code", false))
+            .col(text("name"))
+            .col(date("valid_from"))
+            .col(date_null("valid_to"))
+            .col(text("body"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .to_owned(),
+        Table::create()
+            .table("returnee_batches")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(text("origin"))
+            .col(key(b, "origin_area_id", true))
+            .col(text("origin_level"))
+            .col(text("transport"))
+            .col(date("arrived_on"))
+            .col(text("source"))
+            .col(text("notes"))
+            .col(text("fallback"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(("returnee_batches", "area_id"), ("areas", "id")))
+            .to_owned(),
+        Table::create()
+            .table("quarantine_orders")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(key(b, "area_id", false))
+            .col(big("person_id"))
+            .col(text("subject"))
+            .col(text("kind"))
+            .col(date("starts_on"))
+            .col(date_null("ends_on"))
+            .col(date("released_on"))
+            .col(date_null("home_from"))
+            .col(date_null("monitoring_until"))
+            .col(date("until_on"))
+            .col(text("tests"))
+            .col(flag("sign_at_door"))
+            .col(flag("daily_declaration"))
+            .col(ColumnDef::new("doses").integer().not_null())
+            .col(date_null("last_dose"))
+            .col(date_null("recovered_on"))
+            .col(text("rule_set"))
+            .col(text("rule"))
+            .col(text("source"))
+            .col(text("mark"))
+            .col(text("explanation"))
+            .col(text("computed"))
+            .col(flag("overridden"))
+            .col(text("override_reason"))
+            .col(text("address"))
+            .col(text("household"))
+            .col(date_null("sign_posted_on"))
+            .col(big_null("facility_id"))
+            .col(big_null("returnee_id"))
+            .col(text("status"))
+            .col(date_null("closed_on"))
+            .col(text("closed_reason"))
+            .col(big_null("case_id"))
+            .col(key(b, "token", false).unique_key())
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .col(ts("updated_at"))
+            .foreign_key(&mut fk(("quarantine_orders", "area_id"), ("areas", "id")))
+            .foreign_key(&mut fk(
+                ("quarantine_orders", "person_id"),
+                ("persons", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("quarantine_checkins")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(big("order_id"))
+            .col(date("on_date"))
+            .col(ColumnDef::new("temperature").double().null())
+            .col(text("symptoms"))
+            .col(text("by_kind"))
+            .col(text("note"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(
+                ("quarantine_checkins", "order_id"),
+                ("quarantine_orders", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("quarantine_violations")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(big("order_id"))
+            .col(date("on_date"))
+            .col(text("kind"))
+            .col(text("description"))
+            .col(text("decision"))
+            .col(big_null("fine"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .foreign_key(&mut fk(
+                ("quarantine_violations", "order_id"),
+                ("quarantine_orders", "id"),
+            ))
+            .to_owned(),
+        Table::create()
+            .table("import_mappings")
+            .col(id("id"))
+            .col(text("username"))
+            .col(text("kind"))
+            .col(text("mapping"))
+            .col(ts("updated_at"))
+            .to_owned(),
+        Table::create()
+            .table("import_jobs")
+            .col(id("id"))
+            .col(text_null("province_code"))
+            .col(text("kind"))
+            .col(text("file_name"))
+            .col(ColumnDef::new("content").binary().not_null())
+            .col(text("mapping"))
+            .col(text("status"))
+            .col(big("total"))
+            .col(big("valid"))
+            .col(big("invalid"))
+            .col(big("imported"))
+            .col(text("report"))
+            .col(text("error"))
+            .col(big_null("batch_id"))
+            .col(ts("created_at"))
+            .col(text("created_by"))
+            .col(ts_null("finished_at"))
+            .to_owned(),
+    ];
+    let indexes = [
+        index(
+            "quarantine_rule_sets_code",
+            "quarantine_rule_sets",
+            &["code"],
+        )
+        .unique()
+        .to_owned(),
+        index(
+            "returnee_batches_area",
+            "returnee_batches",
+            &["province_code", "arrived_on"],
+        ),
+        index(
+            "quarantine_orders_person",
+            "quarantine_orders",
+            &["person_id", "starts_on"],
+        ),
+        index(
+            "quarantine_checkins_order",
+            "quarantine_checkins",
+            &["order_id", "on_date"],
+        ),
+        index(
+            "quarantine_violations_order",
+            "quarantine_violations",
+            &["order_id"],
+        ),
+        index(
+            "import_mappings_user",
+            "import_mappings",
+            &["username", "kind"],
+        )
+        .unique()
+        .to_owned(),
+        index("import_jobs_user", "import_jobs", &["created_by", "id"]),
+    ];
+    let mut out: Vec<Statement> = tables.iter().map(|t| b.build(t)).collect();
+    out.extend(indexes.iter().map(|i| b.build(i)));
+    for sql in [
+        // The work lists: the orders followed today in an area (until_on is the last day of
+        // quarantine or of the monitoring after it). Literal predicates: SQLite uses a
+        // partial index only when the query's own literal implies it.
+        "CREATE INDEX quarantine_orders_open ON quarantine_orders (area_id, until_on) \
+         WHERE status = 'open'",
+        "CREATE INDEX quarantine_orders_open_province ON quarantine_orders \
+         (province_code, until_on) WHERE status = 'open'",
+        "CREATE INDEX quarantine_orders_facility ON quarantine_orders (facility_id, until_on) \
+         WHERE status = 'open'",
+        "ALTER TABLE returnees ADD COLUMN batch_id BIGINT NULL",
+        "ALTER TABLE returnees ADD COLUMN subject TEXT NULL",
+        "CREATE INDEX returnees_batch ON returnees (batch_id)",
+        "CREATE INDEX returnees_province ON returnees (province_code, area_id)",
     ] {
         out.push(Statement::from_string(b, sql));
     }

@@ -116,7 +116,7 @@ pub(crate) fn select_persons() -> SelectStatement {
         .to_owned()
 }
 
-fn person_values(
+pub(crate) fn person_values(
     input: &PersonInput,
     province: Option<String>,
 ) -> Vec<(&'static str, sea_orm::Value)> {
