@@ -16,6 +16,7 @@ pub mod exposure;
 pub mod facility;
 pub mod flevel;
 pub mod hotline;
+pub mod import;
 pub mod inspection;
 pub(crate) mod json_rules;
 pub mod outbreak;

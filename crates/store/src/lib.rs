@@ -21,6 +21,7 @@ pub mod error;
 pub mod facilities;
 pub mod hotline;
 pub mod idempotency;
+pub mod imports;
 pub mod inspections;
 pub mod migrate;
 pub mod outbreaks;

@@ -107,6 +107,7 @@ impl OrderRow {
             monitoring_until: self.monitoring_until,
             until_on: self.until_on,
             tests: self.test_dates(),
+            daily_declaration: self.daily_declaration,
             last_checkin,
             in_facility,
         }
@@ -642,7 +643,7 @@ impl Store {
     }
 
     /// One order within the scope (its area), not audited: for checks before a write.
-    pub(crate) async fn order_row(&self, scope: &Scope, id: i64) -> Result<OrderRow, StoreError> {
+    pub async fn order_row(&self, scope: &Scope, id: i64) -> Result<OrderRow, StoreError> {
         OrderRow::find_by_statement(
             self.db.get_database_backend().build(
                 &select_orders()
@@ -804,6 +805,23 @@ impl Store {
         .ok_or(StoreError::NotFound("lệnh cách ly"))
     }
 
+    /// Whether an order has a check-in on a day.
+    pub async fn checked_in_on(&self, order_id: i64, on: NaiveDate) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .query_one(
+                &Query::select()
+                    .column("id")
+                    .from("quarantine_checkins")
+                    .and_where(Expr::col("order_id").eq(order_id))
+                    .and_where(Expr::col("on_date").eq(on))
+                    .limit(1)
+                    .to_owned(),
+            )
+            .await?
+            .is_some())
+    }
+
     /// Records a daily check-in. Refused on `on_date` when the order is not followed that day
     /// (closed, not started, over) or the day is in the future.
     pub async fn add_checkin(
@@ -868,6 +886,13 @@ impl Store {
         }
         let now = self.clock.now();
         let txn = self.write().await?;
+        if by == CheckinBy::Person
+            && let Some(id) = same_self_checkin(&txn, order.id, input).await?
+        {
+            // The person's phone sent the same declaration again (a retry, a double tap): the
+            // link takes no Idempotency-Key, so the same values on the same day are one check-in.
+            return Ok(id);
+        }
         let row = txn
             .query_one(
                 &Query::insert()
@@ -1415,6 +1440,39 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// A check-in the person already sent for the day with the same values, if any.
+async fn same_self_checkin<C: ConnectionTrait>(
+    txn: &C,
+    order_id: i64,
+    input: &CheckinInput,
+) -> Result<Option<i64>, StoreError> {
+    let rows = txn
+        .query_all(
+            &Query::select()
+                .columns(["id", "temperature", "symptoms", "note"])
+                .from("quarantine_checkins")
+                .and_where(Expr::col("order_id").eq(order_id))
+                .and_where(Expr::col("on_date").eq(input.on_date))
+                .and_where(Expr::col("by_kind").eq(CheckinBy::Person.as_str()))
+                .to_owned(),
+        )
+        .await?;
+    for r in rows {
+        let temperature: Option<f64> = r.try_get("", "temperature")?;
+        let symptoms: String = r.try_get("", "symptoms")?;
+        let note: String = r.try_get("", "note")?;
+        let same_temperature = match (temperature, input.temperature) {
+            (Some(a), Some(b)) => (a - b).abs() < 0.05,
+            (None, None) => true,
+            _ => false,
+        };
+        if same_temperature && symptoms == input.symptoms && note == input.note {
+            return Ok(Some(r.try_get("", "id")?));
+        }
+    }
+    Ok(None)
 }
 
 /// The person an order is written for.

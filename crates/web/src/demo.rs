@@ -238,8 +238,151 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     load_story(store).await?;
     load_risk(store).await?;
     load_directives(store).await?;
+    load_quarantine(store).await?;
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
+}
+
+/// Quarantine as of 24/06/2021: a bus of returnees from Bắc Giang received by Phường Quyết
+/// Thắng on 18/06 under the province's decision (home quarantine 14 days, tests on days 1, 7
+/// and 14, then 14 days of monitoring: CĐ 600 has no national rule for returnees), some of them
+/// checked in; a centralized facility with two rooms and two F1 admitted with their orders.
+pub async fn load_quarantine(store: &Store) -> Result<(), StoreError> {
+    use chongdich_domain::facility::{AdmissionDraft, FacilityDraft, room_lines};
+    use chongdich_domain::person::PersonDraft;
+    use chongdich_domain::quarantine::order::{CheckinDraft, FallbackDraft, OrderDraft};
+    use chongdich_domain::returnee::{BatchDraft, ReturneeDraft};
+    let everywhere = Scope::everywhere();
+    let who = Who::console();
+    let today = story::today();
+    // Phường Quyết Thắng, Thành phố Lai Châu (legacy code 03386).
+    let ward = "L03386";
+    let batch = BatchDraft {
+        area_id: ward.into(),
+        origin: "Huyện Việt Yên, tỉnh Bắc Giang".into(),
+        origin_level: "vùng có dịch (giãn cách theo Chỉ thị 16)".into(),
+        transport: "xe khách 29B-123.45".into(),
+        arrived_on: "18/06/2021".into(),
+        source: "checkpoint".into(),
+        ..BatchDraft::default()
+    }
+    .parse(today)?;
+    let fallback = FallbackDraft {
+        fallback_kind: "home".into(),
+        fallback_days: "14".into(),
+        fallback_test_days: "1, 7, 14".into(),
+        fallback_monitoring_days: "14".into(),
+        fallback_basis: "Kế hoạch đón công dân tỉnh Lai Châu từ Bắc Giang trở về (6/2021)".into(),
+    }
+    .parse()?;
+    let row = store
+        .create_batch(&everywhere, &who, &batch, fallback.as_ref())
+        .await?;
+    let people = [
+        ("Hoàng Văn Dũng", "1995", "male", "0912345001", "Tổ 3"),
+        ("Lò Thị Mai", "1998", "female", "0912345002", "Tổ 5"),
+        ("Vàng A Sình", "1992", "male", "0912345003", "Tổ 7"),
+        ("Tẩn Thị Lả", "2000", "female", "", "Tổ 2"),
+        ("Nguyễn Đức Huy", "1990", "male", "0912345005", "Tổ 9"),
+    ];
+    let mut orders = Vec::new();
+    for (name, birth, sex, phone, street) in people {
+        let r = ReturneeDraft {
+            person: PersonDraft {
+                full_name: name.into(),
+                birth_date: birth.into(),
+                sex: sex.into(),
+                phone: phone.into(),
+                street: street.into(),
+                ..PersonDraft::default()
+            },
+            subject: "returnee".into(),
+            ..ReturneeDraft::default()
+        }
+        .parse(&batch, today)?;
+        orders.push(store.register_returnee(&everywhere, &who, row.id, &r).await?);
+    }
+    // Check-ins: the first three declared every day up to yesterday, the fourth stopped on the
+    // 21st, the fifth never did.
+    for (i, o) in orders.iter().enumerate() {
+        let last = match i {
+            0..=2 => today - chrono::Duration::days(1),
+            3 => NaiveDate::from_ymd_opt(2021, 6, 21).unwrap_or(today),
+            _ => continue,
+        };
+        let mut d = NaiveDate::from_ymd_opt(2021, 6, 18).unwrap_or(today);
+        while d <= last {
+            let input = CheckinDraft {
+                on_date: d.format("%d/%m/%Y").to_string(),
+                temperature: if i == 2 && d == last { "37,8" } else { "36,6" }.into(),
+                symptoms: if i == 2 && d == last { "Ho" } else { "" }.into(),
+                note: String::new(),
+            }
+            .parse(today)?;
+            store
+                .add_checkin(&everywhere, &who, o.order_id, &input)
+                .await?;
+            d += chrono::Duration::days(1);
+        }
+    }
+    // A centralized facility with two F1 of the Than Uyên outbreak.
+    let facility = store
+        .create_facility(
+            &everywhere,
+            &who,
+            &FacilityDraft {
+                area_id: ward.into(),
+                name: "Khu cách ly tập trung Trường Cao đẳng Cộng đồng Lai Châu".into(),
+                kind: "centralized".into(),
+                operator: "Bộ Chỉ huy Quân sự tỉnh".into(),
+                address: "Phường Quyết Thắng".into(),
+                phone: String::new(),
+                beds: String::new(),
+                rooms: room_lines("P101: 4\nP102: 4\nP103: 6"),
+            }
+            .parse()?,
+        )
+        .await?;
+    let view = store.facility(&everywhere, &who, facility.id).await?;
+    let room = view.rooms.first().map(|r| r.room.id).unwrap_or_default();
+    for (name, birth) in [("Lường Văn Thắng", "1987"), ("Lường Thị Hoa", "1989")] {
+        let person = chongdich_domain::person::PersonDraft {
+            full_name: name.into(),
+            birth_date: birth.into(),
+            area_id: ward.into(),
+            street: "Tổ 11".into(),
+            ..PersonDraft::default()
+        }
+        .parse(today)?;
+        let id = match store.create_person(&everywhere, &who, &person, true).await? {
+            chongdich_store::persons::Created::New(p) => p.id,
+            chongdich_store::persons::Created::Candidates(_) => continue,
+        };
+        let order = OrderDraft {
+            subject: "f1".into(),
+            start: "15/06/2021".into(),
+            ..OrderDraft::default()
+        }
+        .parse(today)?;
+        store.create_order(&everywhere, &who, id, &order).await?;
+        store
+            .admit(
+                &everywhere,
+                &everywhere,
+                &who,
+                facility.id,
+                &AdmissionDraft {
+                    person_id: id.to_string(),
+                    room_id: room.to_string(),
+                    risk_group: "f1".into(),
+                    cohort_date: "15/06/2021".into(),
+                    admitted_on: "15/06/2021".into(),
+                }
+                .parse(today)?,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// The province's directives of May and June 2021 (data/directives/000 and 001) in the

@@ -750,6 +750,8 @@ pub struct FollowUp {
     pub monitoring_until: Option<NaiveDate>,
     pub until_on: NaiveDate,
     pub tests: Vec<NaiveDate>,
+    /// Whether the order asks for a declaration every day.
+    pub daily_declaration: bool,
     /// The last day with a check-in, if any.
     pub last_checkin: Option<NaiveDate>,
     /// Present in a facility now.
@@ -842,7 +844,9 @@ impl FollowUp {
             .last_checkin
             .map_or(self.starts_on, |d| d + Duration::days(1));
         let missed = (yesterday - counted_from).num_days() + 1;
-        if missed > 0 {
+        // Days without a check-in count where one is expected every day: the order asks for
+        // it, or nobody sees the person (not in a facility, whose staff check every day).
+        if missed > 0 && (self.daily_declaration || !in_place) {
             out.push(Duty::Missed { days: missed });
         }
         if let Some(reason) = self.move_reason(today, phase) {
@@ -1015,6 +1019,7 @@ mod tests {
             monitoring_until: Some(d("2021-07-17")),
             until_on: d("2021-07-17"),
             tests: vec![d("2021-06-20"), d("2021-06-26"), d("2021-07-03")],
+            daily_declaration: kind == OrderKind::Home,
             last_checkin: None,
             in_facility: false,
         }
@@ -1052,6 +1057,13 @@ mod tests {
         );
         c.in_facility = true;
         assert_eq!(c.duties(d("2021-06-20")), vec![Duty::Test]);
+        // In a facility and no daily declaration asked: days without a check-in are not
+        // flagged (the staff see the person); at home they are.
+        c.last_checkin = None;
+        assert!(c.duties(d("2021-06-23")).is_empty());
+        c.daily_declaration = true;
+        assert_eq!(c.duties(d("2021-06-23")), vec![Duty::Missed { days: 3 }]);
+        c.daily_declaration = false;
         c.last_checkin = Some(d("2021-07-04"));
         assert_eq!(
             c.duties(d("2021-07-04")),
@@ -1059,5 +1071,59 @@ mod tests {
                 reason: "đã hết thời gian cách ly tập trung, cho ra".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_checkin_takes_a_comma_and_refuses_an_impossible_temperature() {
+        let c = CheckinDraft {
+            temperature: "37,8".into(),
+            ..CheckinDraft::default()
+        }
+        .parse(today())
+        .unwrap();
+        assert_eq!(c.on_date, today());
+        assert_eq!(c.temperature, Some(37.8));
+        assert!(c.is_warning());
+        for bad in ["378", "abc", "20"] {
+            let e = CheckinDraft {
+                temperature: bad.into(),
+                ..CheckinDraft::default()
+            }
+            .parse(today())
+            .unwrap_err();
+            assert!(e.message_for("temperature").is_some(), "{bad}");
+        }
+        let e = CheckinDraft {
+            on_date: "25/06/2021".into(),
+            ..CheckinDraft::default()
+        }
+        .parse(today())
+        .unwrap_err();
+        assert!(e.message_for("on_date").is_some());
+        assert!(!CheckinDraft::default().parse(today()).unwrap().is_warning());
+    }
+
+    #[test]
+    fn a_violation_names_its_kind_day_and_fine() {
+        let v = ViolationDraft {
+            on_date: "22/06/2021".into(),
+            kind: "left_place".into(),
+            description: "Ra chợ".into(),
+            decision: "QĐ 12/QĐ-XPHC".into(),
+            fine: "2.000.000".into(),
+        }
+        .parse(today())
+        .unwrap();
+        assert_eq!(v.fine, Some(2_000_000));
+        assert_eq!(v.kind, ViolationKind::LeftPlace);
+        let e = ViolationDraft {
+            fine: "hai triệu".into(),
+            ..ViolationDraft::default()
+        }
+        .parse(today())
+        .unwrap_err();
+        for f in ["on_date", "kind", "description", "fine"] {
+            assert!(e.message_for(f).is_some(), "{f}: {e}");
+        }
     }
 }

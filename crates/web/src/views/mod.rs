@@ -17,6 +17,8 @@ pub mod labels;
 pub mod outbreaks;
 pub mod persons;
 pub mod public;
+pub mod quarantine_orders;
+pub mod returnees;
 pub mod risk;
 pub mod risk_shapes;
 pub mod tasks;
@@ -464,6 +466,8 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .merge(tasks::routes())
         .merge(inspections::routes())
         .merge(facilities::routes())
+        .merge(quarantine_orders::routes())
+        .merge(returnees::routes())
         .merge(hotline::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
