@@ -150,6 +150,9 @@ struct OverviewPage {
     total_free: String,
     bar_w: i64,
     can_manage: bool,
+    /// People followed today under each unit of the user's area (orders in force).
+    followed: Vec<super::quarantine_orders::FollowedRow>,
+    followed_area: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -168,6 +171,17 @@ pub async fn overview(
     let areas = s.store.quarantine_by_area(&scope).await?;
     let beds: i64 = rows.iter().map(|r| r.beds).sum();
     let occupied: i64 = rows.iter().map(|r| r.occupied).sum();
+    let root = match scope.roots() {
+        [one] => one.clone(),
+        _ => chongdich_domain::area::AreaId::country(),
+    };
+    let followed = s
+        .store
+        .followed_by_area(&scope, &root, s.clock.today())
+        .await?
+        .into_iter()
+        .map(super::quarantine_orders::FollowedRow::from)
+        .collect();
     render_status(
         StatusCode::OK,
         &OverviewPage {
@@ -179,6 +193,8 @@ pub async fn overview(
             areas: areas.into_iter().map(AreaLine::from).collect(),
             bar_w: BAR_W,
             can_manage: u.can(Permission::ManageQuarantine),
+            followed,
+            followed_area: root.as_str().to_owned(),
         },
     )
 }

@@ -120,6 +120,23 @@ async fn the_demo_is_lai_chau_with_one_account_per_role_and_loads_once() {
         .unwrap();
     assert_eq!(committee.member_count, 5);
 
+    // Quarantine on 24/06/2021 in Phường Quyết Thắng: five returnees at home (day 7: tested
+    // today), two F1 in the facility; one returnee never declared, another stopped on the 21st.
+    let list = store
+        .work_list(
+            &everywhere,
+            &chongdich_store::audit::Who::console(),
+            &chongdich_store::quarantine::WorkPlace::Area(AreaId::parse("L03386").unwrap()),
+            chrono::NaiveDate::from_ymd_opt(2021, 6, 24).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(list.lines.len(), 7);
+    let count = |k: &str| list.counts.iter().find(|(c, _)| c == k).unwrap().1;
+    assert_eq!(count("test"), 5);
+    assert_eq!(count("missed"), 2);
+    assert_eq!(count("move"), 0);
+
     assert!(
         chongdich_web::demo::load(store).await.unwrap().is_empty(),
         "a second start loads nothing"
