@@ -680,8 +680,10 @@ impl ReturneeImport {
     }
 }
 
-/// Runs a multi-row INSERT … RETURNING id; the ids come back in the order of the rows (both
-/// engines return the rows of a VALUES list in order).
+/// Runs a multi-row INSERT … RETURNING id and gives the ids in the order of the rows. Neither
+/// engine promises the order of RETURNING, but both number the rows of one VALUES list in
+/// order (SQLite's rowids follow one another under the write lock; PostgreSQL draws the
+/// sequence row by row), so the ids sorted ascending are the rows' ids in order.
 async fn returned_ids(
     txn: &DatabaseTransaction,
     q: sea_orm::sea_query::InsertStatement,
@@ -694,7 +696,189 @@ async fn returned_ids(
             rows.len()
         )));
     }
-    rows.iter()
+    let mut ids = rows
+        .iter()
         .map(|r| r.try_get::<i64>("", "id").map_err(StoreError::from))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use chongdich_domain::clock::{ManualClock, SharedClock};
+    use chongdich_domain::person::PersonDraft;
+    use chongdich_domain::quarantine::order::FallbackDraft;
+    use chongdich_domain::returnee::{BatchDraft, ReturneeDraft};
+    use chrono::TimeZone;
+    use std::sync::Arc;
+
+    async fn store() -> TestDb {
+        let clock: SharedClock = Arc::new(ManualClock::at(
+            Utc.with_ymd_and_hms(2021, 6, 24, 3, 0, 0).unwrap(),
+        ));
+        let db = TestDb::new(clock).await.unwrap();
+        let units = crate::units::embedded().unwrap();
+        db.store
+            .import_units(&units.data(), Some(&["12"]))
+            .await
+            .unwrap();
+        db
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, 6, 24).unwrap()
+    }
+
+    fn batch() -> BatchInput {
+        BatchDraft {
+            area_id: "L03386".into(),
+            origin: "TP. Bắc Giang".into(),
+            arrived_on: "20/06/2021".into(),
+            source: "excel".into(),
+            ..BatchDraft::default()
+        }
+        .parse(today())
+        .unwrap()
+    }
+
+    fn rows(n: usize, b: &BatchInput) -> Vec<ReturneeInput> {
+        (0..n)
+            .map(|i| {
+                ReturneeDraft {
+                    person: PersonDraft {
+                        full_name: format!("Người Thứ {}", ["An", "Bình", "Cường"][i % 3]),
+                        street: format!("Tổ {i}"),
+                        area_id: if i % 2 == 0 { "L03386" } else { "L03387" }.into(),
+                        ..PersonDraft::default()
+                    },
+                    subject: if i % 3 == 0 { "f1" } else { "returnee" }.into(),
+                    ..ReturneeDraft::default()
+                }
+                .parse(b, today())
+                .unwrap()
+            })
+            .collect()
+    }
+
+    async fn count(store: &Store, table: &str) -> i64 {
+        store
+            .connection()
+            .query_one(
+                &Query::select()
+                    .expr_as(Expr::cust("COUNT(*)"), "n")
+                    .from(Alias::new(table))
+                    .to_owned(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_import_writes_each_person_with_their_own_record_and_order_or_nothing() {
+        let db = store().await;
+        let store = &db.store;
+        let b = batch();
+        let fallback = FallbackDraft {
+            fallback_kind: "home".into(),
+            fallback_days: "14".into(),
+            fallback_test_days: "1, 7, 14".into(),
+            fallback_monitoring_days: "14".into(),
+            fallback_basis: "Kế hoạch của tỉnh".into(),
+        }
+        .parse()
+        .unwrap();
+        let who = Who::console();
+        let input = rows(250, &b);
+
+        // Dropped before commit: nothing at all, the batch included.
+        let mut import = store
+            .begin_returnee_import(&Scope::everywhere(), &who, &b, fallback.as_ref())
+            .await
+            .unwrap();
+        import.add(&input[..120]).await.unwrap();
+        drop(import);
+        for t in [
+            "returnee_batches",
+            "persons",
+            "returnees",
+            "quarantine_orders",
+        ] {
+            assert_eq!(count(store, t).await, 0, "{t}");
+        }
+
+        let mut import = store
+            .begin_returnee_import(&Scope::everywhere(), &who, &b, fallback.as_ref())
+            .await
+            .unwrap();
+        import.add(&input[..130]).await.unwrap();
+        import.add(&input[130..]).await.unwrap();
+        let (batch_id, n) = import.commit("danh-sach.xlsx").await.unwrap();
+        assert_eq!(n, 250);
+        for t in ["persons", "returnees", "quarantine_orders"] {
+            assert_eq!(count(store, t).await, 250, "{t}");
+        }
+        // Every order belongs to its returnee's person, with the row's name, street, commune
+        // and subject; F1 rows got CĐ 600's rule, returnees the province's decision.
+        let rows = store
+            .connection()
+            .query_all(
+                &Query::select()
+                    .expr_as(Expr::cust("p.full_name"), "name")
+                    .expr_as(Expr::cust("p.street"), "street")
+                    .expr_as(Expr::cust("o.area_id"), "area")
+                    .expr_as(Expr::cust("o.kind"), "kind")
+                    .expr_as(Expr::cust("r.subject"), "subject")
+                    .expr_as(Expr::cust("o.overridden"), "overridden")
+                    .from_as(Alias::new("returnees"), Alias::new("r"))
+                    .join_as(
+                        JoinType::InnerJoin,
+                        Alias::new("persons"),
+                        Alias::new("p"),
+                        Expr::cust("p.id = r.person_id"),
+                    )
+                    .join_as(
+                        JoinType::InnerJoin,
+                        Alias::new("quarantine_orders"),
+                        Alias::new("o"),
+                        Expr::cust("o.returnee_id = r.id AND o.person_id = r.person_id"),
+                    )
+                    .and_where(Expr::cust("r.batch_id").eq(batch_id))
+                    .to_owned(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 250);
+        for r in rows {
+            let street: String = r.try_get("", "street").unwrap();
+            let i: usize = street.trim_start_matches("Tổ ").parse().unwrap();
+            let name: String = r.try_get("", "name").unwrap();
+            assert!(
+                name.ends_with(["An", "Bình", "Cường"][i % 3]),
+                "{i}: {name}"
+            );
+            let area: String = r.try_get("", "area").unwrap();
+            assert_eq!(area, if i % 2 == 0 { "L03386" } else { "L03387" });
+            let kind: String = r.try_get("", "kind").unwrap();
+            let subject: String = r.try_get("", "subject").unwrap();
+            let overridden: bool = r.try_get("", "overridden").unwrap();
+            if i % 3 == 0 {
+                assert_eq!(
+                    (kind.as_str(), subject.as_str(), overridden),
+                    ("centralized", "f1", false)
+                );
+            } else {
+                assert_eq!(
+                    (kind.as_str(), subject.as_str(), overridden),
+                    ("home", "returnee", true)
+                );
+            }
+        }
+    }
 }
