@@ -193,10 +193,9 @@ impl ReturneeDraft {
         let doses = c.take(parse_doses("doses", &self.doses));
         let last_dose = c.take(parse_past_date("last_dose", &self.last_dose, today));
         let recovered_on = c.take(parse_past_date("recovered_on", &self.recovered_on, today));
-        let arrived_on = match c.take(parse_past_date("arrived_on", &self.arrived_on, today)) {
-            Some(d) => Some(d.unwrap_or(batch.arrived_on)),
-            None => None,
-        };
+        let arrived_on = c
+            .take(parse_past_date("arrived_on", &self.arrived_on, today))
+            .map(|d| d.unwrap_or(batch.arrived_on));
         if let (Some(0), Some(Some(_))) = (doses, last_dose) {
             c.push("last_dose", "có ngày tiêm mũi cuối nhưng số mũi là 0");
         }

@@ -533,6 +533,16 @@ impl Store {
                 }
             })?
             .ok_or(StoreError::NotFound("lượt cách ly"))?;
+        // The person's open order now names the facility (its work list shows them).
+        txn.execute(
+            &Query::update()
+                .table("quarantine_orders")
+                .value("facility_id", facility_id)
+                .and_where(Expr::col("person_id").eq(person_id))
+                .and_where(Expr::cust("status = 'open'"))
+                .to_owned(),
+        )
+        .await?;
         Ok((
             row.try_get("", "id")?,
             facility_id,

@@ -752,10 +752,10 @@ mod tests {
                     person: PersonDraft {
                         full_name: format!("Người Thứ {}", ["An", "Bình", "Cường"][i % 3]),
                         street: format!("Tổ {i}"),
-                        area_id: if i % 2 == 0 { "L03386" } else { "L03387" }.into(),
+                        area_id: if i.is_multiple_of(2) { "L03386" } else { "L03387" }.into(),
                         ..PersonDraft::default()
                     },
-                    subject: if i % 3 == 0 { "f1" } else { "returnee" }.into(),
+                    subject: if i.is_multiple_of(3) { "f1" } else { "returnee" }.into(),
                     ..ReturneeDraft::default()
                 }
                 .parse(b, today())
@@ -864,11 +864,11 @@ mod tests {
                 "{i}: {name}"
             );
             let area: String = r.try_get("", "area").unwrap();
-            assert_eq!(area, if i % 2 == 0 { "L03386" } else { "L03387" });
+            assert_eq!(area, if i.is_multiple_of(2) { "L03386" } else { "L03387" });
             let kind: String = r.try_get("", "kind").unwrap();
             let subject: String = r.try_get("", "subject").unwrap();
             let overridden: bool = r.try_get("", "overridden").unwrap();
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 assert_eq!(
                     (kind.as_str(), subject.as_str(), overridden),
                     ("centralized", "f1", false)

@@ -823,10 +823,8 @@ impl FollowUp {
         if matches!(phase, Phase::NotStarted | Phase::Over) {
             return out;
         }
-        let in_place = self.in_facility
-            || (phase == Phase::Quarantine
-                && matches!(self.kind, OrderKind::Centralized | OrderKind::Hotel)
-                && self.home_from.is_none_or(|h| today < h));
+        // Staff see the people in a facility every day; anyone else is called.
+        let in_place = self.in_facility;
         if !in_place && self.last_checkin != Some(today) {
             out.push(Duty::Call);
         }
