@@ -18,6 +18,11 @@
 //!
 //! `chongdich-bench facilities [--facilities N] [--stays M]`: the quarantine overview (see
 //! [`facilities`]).
+//!
+//! `chongdich-bench import [--rows N]`: the Excel import of a returnee list (see [`import`]).
+//!
+//! `chongdich-bench quarantine [--orders N] [--load M]`: a commune's work list among N open
+//! quarantine orders (see [`quarantine`]).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,7 +43,9 @@ use std::time::{Duration, Instant};
 
 mod directive;
 mod facilities;
+mod import;
 mod pages;
+mod quarantine;
 mod risk;
 mod surveillance;
 mod tasks;
@@ -67,6 +74,8 @@ async fn main() -> Result<()> {
         Some("directive") => return directive::run(&args[1..]),
         Some("tasks") => return tasks::run(&args[1..]).await,
         Some("facilities") => return facilities::run(&args[1..]).await,
+        Some("import") => return import::run(&args[1..]).await,
+        Some("quarantine") => return quarantine::run(&args[1..]).await,
         Some("export-child") => return surveillance::export_child(&args[1..]).await,
         Some(other) => {
             bail!("unknown benchmark {other} (none: the foundation benchmarks; surveillance)")

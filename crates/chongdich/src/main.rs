@@ -825,6 +825,13 @@ async fn serve(
         "chongdich đang chạy tại http://{local} (cơ sở dữ liệu: {})",
         redact(url)
     );
+    // An import runs inside this process: one still marked running was cut off by the last
+    // stop (its transaction rolled back), and may be checked and run again.
+    match store.fail_interrupted_imports().await {
+        Ok(n) if n > 0 => tracing::warn!("{n} import(s) interrupted by the last stop marked failed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("interrupted imports: {e}"),
+    }
     let app = chongdich_web::app(AppState::new(store.clone(), clock, settings));
     axum::serve(
         listener,

@@ -6,7 +6,9 @@
 //! Nothing here reads a file or a database: rows arrive as cells of text (`Vec<String>`), the
 //! commune typed on a row is resolved by the caller (it needs the area tree).
 
+use crate::case::{CaseDraft, Classification, FoundIn, Setting};
 use crate::error::{FieldError, Invalid};
+use crate::exposure::{ExposureDraft, Proximity};
 use crate::person::PersonDraft;
 use crate::quarantine::Subject;
 use crate::quarantine::order::FallbackDraft;
@@ -53,201 +55,383 @@ const fn target(
     }
 }
 
+const T_FULL_NAME: Target = Target {
+    field: "full_name",
+    label: "Họ và tên",
+    aliases: &[
+        "Họ và tên",
+        "Họ tên",
+        "Họ và tên người về",
+        "Họ và tên công dân",
+        "Tên",
+        "Full name",
+        "Name",
+    ],
+    required: true,
+    hint: "bắt buộc",
+};
+const T_ID_NUMBER: Target = target(
+    "id_number",
+    "Số CCCD/CMND",
+    &[
+        "Số CCCD/CMND",
+        "CCCD/CMND",
+        "CMND/CCCD",
+        "Số CMND/CCCD",
+        "CCCD",
+        "CMND",
+        "Số CCCD",
+        "Số CMND",
+        "Số CCCD/CMND/Hộ chiếu",
+        "CCCD/CMND/Hộ chiếu",
+        "Số giấy tờ",
+        "Số giấy tờ tùy thân",
+        "Số định danh",
+        "Số định danh cá nhân",
+        "Hộ chiếu",
+        "ID",
+    ],
+    "CCCD 12 số, CMND 9 số hoặc hộ chiếu",
+);
+const T_ID_KIND: Target = target(
+    "id_kind",
+    "Loại giấy tờ",
+    &["Loại giấy tờ", "Loại giấy tờ tùy thân"],
+    "CCCD, CMND, hộ chiếu (để trống: tự nhận biết)",
+);
+const T_BIRTH_DATE: Target = target(
+    "birth_date",
+    "Ngày sinh",
+    &[
+        "Ngày sinh",
+        "Năm sinh",
+        "Ngày tháng năm sinh",
+        "Ngày, tháng, năm sinh",
+        "Sinh năm",
+        "Date of birth",
+    ],
+    "dd/mm/yyyy hoặc năm",
+);
+const T_SEX: Target = target(
+    "sex",
+    "Giới tính",
+    &["Giới tính", "Giới", "Nam/Nữ", "Sex"],
+    "Nam hoặc Nữ",
+);
+const T_PHONE: Target = target(
+    "phone",
+    "Số điện thoại",
+    &[
+        "Số điện thoại",
+        "SĐT",
+        "Điện thoại",
+        "Số ĐT",
+        "ĐT",
+        "Điện thoại liên hệ",
+        "Phone",
+    ],
+    "",
+);
+const T_NATIONALITY: Target = target("nationality", "Quốc tịch", &["Quốc tịch"], "để trống: VN");
+const T_COMMUNE: Target = target(
+    "commune",
+    "Xã, phường",
+    &[
+        "Xã, phường",
+        "Xã/Phường",
+        "Xã phường",
+        "Phường/Xã",
+        "Phường, xã",
+        "Xã/Phường/Thị trấn",
+        "Xã, phường, thị trấn",
+        "Xã",
+        "Phường",
+        "Nơi ở (xã, phường)",
+    ],
+    "để trống: xã, phường tiếp nhận",
+);
+const T_DISTRICT: Target = target(
+    "district",
+    "Huyện",
+    &[
+        "Huyện",
+        "Quận, huyện",
+        "Quận/Huyện",
+        "Huyện/Thành phố",
+        "Huyện, thành phố",
+        "Huyện/TP",
+    ],
+    "để phân biệt xã trùng tên",
+);
+const T_STREET: Target = target(
+    "street",
+    "Địa chỉ",
+    &[
+        "Địa chỉ",
+        "Thôn, bản, tổ",
+        "Thôn/bản/tổ",
+        "Thôn, bản",
+        "Thôn/bản",
+        "Thôn",
+        "Bản",
+        "Tổ dân phố",
+        "Số nhà",
+        "Địa chỉ nơi ở",
+        "Nơi ở",
+        "Nơi cách ly",
+        "Địa chỉ cách ly",
+    ],
+    "số nhà, thôn, bản, tổ",
+);
+const T_OCCUPATION: Target = target("occupation", "Nghề nghiệp", &["Nghề nghiệp", "Nghề"], "");
+const T_WORKPLACE: Target = target(
+    "workplace",
+    "Nơi làm việc",
+    &[
+        "Nơi làm việc",
+        "Nơi làm việc, học tập",
+        "Nơi công tác",
+        "Nơi làm việc/học tập",
+    ],
+    "",
+);
+const T_SUBJECT: Target = target(
+    "subject",
+    "Đối tượng",
+    &[
+        "Đối tượng",
+        "Phân loại",
+        "Loại đối tượng",
+        "Đối tượng cách ly",
+    ],
+    "người về, F1, nhập cảnh, nghi nhiễm (để trống: người về)",
+);
+const T_DOSES: Target = target(
+    "doses",
+    "Số mũi tiêm",
+    &[
+        "Số mũi tiêm",
+        "Số mũi",
+        "Số mũi vắc xin",
+        "Số mũi đã tiêm",
+        "Số mũi vaccine",
+        "Tiêm vắc xin",
+    ],
+    "0–5",
+);
+const T_LAST_DOSE: Target = target(
+    "last_dose",
+    "Ngày tiêm mũi cuối",
+    &[
+        "Ngày tiêm mũi cuối",
+        "Ngày tiêm gần nhất",
+        "Ngày tiêm mũi gần nhất",
+        "Ngày tiêm",
+    ],
+    "dd/mm/yyyy",
+);
+const T_RECOVERED_ON: Target = target(
+    "recovered_on",
+    "Ngày khỏi bệnh",
+    &["Ngày khỏi bệnh", "Ngày khỏi", "Ngày ra viện"],
+    "dd/mm/yyyy",
+);
+const T_ARRIVED_ON: Target = target(
+    "arrived_on",
+    "Ngày về",
+    &[
+        "Ngày về",
+        "Ngày đến",
+        "Ngày về địa phương",
+        "Ngày về đến địa phương",
+        "Ngày trở về",
+    ],
+    "dd/mm/yyyy (để trống: ngày của lô)",
+);
+
 /// The columns of a returnee list.
 pub const RETURNEE_TARGETS: &[Target] = &[
+    T_FULL_NAME,
+    T_ID_NUMBER,
+    T_ID_KIND,
+    T_BIRTH_DATE,
+    T_SEX,
+    T_PHONE,
+    T_NATIONALITY,
+    T_COMMUNE,
+    T_DISTRICT,
+    T_STREET,
+    T_OCCUPATION,
+    T_WORKPLACE,
+    T_SUBJECT,
+    T_DOSES,
+    T_LAST_DOSE,
+    T_RECOVERED_ON,
+    T_ARRIVED_ON,
+];
+
+/// The commune of a case or a contact: no batch gives one.
+const T_OWN_COMMUNE: Target = Target {
+    required: true,
+    hint: "bắt buộc: nơi ở của người",
+    ..T_COMMUNE
+};
+
+/// The columns of a case list: the person's, then the case's.
+pub const CASE_TARGETS: &[Target] = &[
+    T_FULL_NAME,
+    T_ID_NUMBER,
+    T_ID_KIND,
+    T_BIRTH_DATE,
+    T_SEX,
+    T_PHONE,
+    T_NATIONALITY,
+    T_OWN_COMMUNE,
+    T_DISTRICT,
+    T_STREET,
+    T_OCCUPATION,
+    T_WORKPLACE,
+    target(
+        "classification",
+        "Phân loại",
+        &[
+            "Phân loại",
+            "Phân loại ca bệnh",
+            "Phân loại ca",
+            "Tình trạng",
+            "Classification",
+        ],
+        "nghi ngờ, có thể, xác định (để trống: nghi ngờ)",
+    ),
+    target(
+        "disease",
+        "Bệnh",
+        &["Bệnh", "Mã bệnh", "Tên bệnh", "Disease"],
+        "mã bệnh (để trống: bệnh chọn khi tải lên, mặc định covid19)",
+    ),
+    target(
+        "case_code",
+        "Mã BN",
+        &[
+            "Mã BN",
+            "Mã bệnh nhân",
+            "Mã ca bệnh",
+            "Mã ca",
+            "BN",
+            "Số BN",
+            "Case code",
+        ],
+        "vd: BN12345",
+    ),
+    target(
+        "onset_date",
+        "Ngày khởi phát",
+        &[
+            "Ngày khởi phát",
+            "Ngày khởi phát triệu chứng",
+            "Ngày có triệu chứng",
+            "Ngày xuất hiện triệu chứng",
+        ],
+        "dd/mm/yyyy",
+    ),
+    target(
+        "sample_date",
+        "Ngày lấy mẫu",
+        &["Ngày lấy mẫu", "Ngày lấy mẫu xét nghiệm", "Ngày XN"],
+        "dd/mm/yyyy",
+    ),
+    target(
+        "confirmed_date",
+        "Ngày xác định",
+        &[
+            "Ngày xác định",
+            "Ngày có kết quả",
+            "Ngày có kết quả xét nghiệm",
+            "Ngày xác định ca bệnh",
+            "Ngày khẳng định",
+        ],
+        "dd/mm/yyyy",
+    ),
+    target(
+        "found_in",
+        "Nơi phát hiện",
+        &["Nơi phát hiện", "Phát hiện tại", "Nơi phát hiện ca bệnh"],
+        "trong cộng đồng, khu cách ly, khu phong tỏa, cửa khẩu, cơ sở y tế (để trống: cộng đồng)",
+    ),
+    target("notes", "Ghi chú", &["Ghi chú", "Notes"], ""),
+];
+
+/// The columns of a contact list: the contact person's, then the source and the contact.
+pub const CONTACT_TARGETS: &[Target] = &[
+    T_FULL_NAME,
+    T_ID_NUMBER,
+    T_ID_KIND,
+    T_BIRTH_DATE,
+    T_SEX,
+    T_PHONE,
+    T_NATIONALITY,
+    T_OWN_COMMUNE,
+    T_DISTRICT,
+    T_STREET,
+    T_OCCUPATION,
+    T_WORKPLACE,
     Target {
-        field: "full_name",
-        label: "Họ và tên",
+        field: "source",
+        label: "Người nguồn",
         aliases: &[
-            "Họ và tên",
-            "Họ tên",
-            "Họ và tên người về",
-            "Họ và tên công dân",
-            "Tên",
-            "Full name",
-            "Name",
+            "CCCD người nguồn",
+            "Mã BN nguồn",
+            "Người nguồn",
+            "Nguồn lây",
+            "F0",
+            "Mã F0",
+            "CCCD F0",
+            "Tiếp xúc với",
+            "Source",
         ],
         required: true,
-        hint: "bắt buộc",
+        hint: "bắt buộc: số CCCD/CMND hoặc mã BN của ca bệnh nguồn",
+    },
+    Target {
+        field: "first_date",
+        label: "Ngày tiếp xúc",
+        aliases: &[
+            "Ngày tiếp xúc",
+            "Ngày tiếp xúc đầu",
+            "Ngày tiếp xúc đầu tiên",
+            "Ngày TX",
+        ],
+        required: true,
+        hint: "bắt buộc: dd/mm/yyyy",
     },
     target(
-        "id_number",
-        "Số CCCD/CMND",
+        "last_date",
+        "Ngày tiếp xúc cuối",
         &[
-            "Số CCCD/CMND",
-            "CCCD/CMND",
-            "CMND/CCCD",
-            "Số CMND/CCCD",
-            "CCCD",
-            "CMND",
-            "Số CCCD",
-            "Số CMND",
-            "Số CCCD/CMND/Hộ chiếu",
-            "CCCD/CMND/Hộ chiếu",
-            "Số giấy tờ",
-            "Số giấy tờ tùy thân",
-            "Số định danh",
-            "Số định danh cá nhân",
-            "Hộ chiếu",
-            "ID",
+            "Ngày tiếp xúc cuối",
+            "Ngày tiếp xúc cuối cùng",
+            "Ngày TX cuối",
         ],
-        "CCCD 12 số, CMND 9 số hoặc hộ chiếu",
+        "dd/mm/yyyy (để trống: ngày tiếp xúc)",
     ),
     target(
-        "id_kind",
-        "Loại giấy tờ",
-        &["Loại giấy tờ", "Loại giấy tờ tùy thân"],
-        "CCCD, CMND, hộ chiếu (để trống: tự nhận biết)",
-    ),
-    target(
-        "birth_date",
-        "Ngày sinh",
+        "setting",
+        "Nơi tiếp xúc",
         &[
-            "Ngày sinh",
-            "Năm sinh",
-            "Ngày tháng năm sinh",
-            "Ngày, tháng, năm sinh",
-            "Sinh năm",
-            "Date of birth",
+            "Nơi tiếp xúc",
+            "Bối cảnh",
+            "Hoàn cảnh tiếp xúc",
+            "Môi trường tiếp xúc",
         ],
-        "dd/mm/yyyy hoặc năm",
+        "hộ gia đình, trường học, chợ … (để trống: khác)",
     ),
     target(
-        "sex",
-        "Giới tính",
-        &["Giới tính", "Giới", "Nam/Nữ", "Sex"],
-        "Nam hoặc Nữ",
+        "proximity",
+        "Mức độ tiếp xúc",
+        &["Mức độ tiếp xúc", "Hình thức tiếp xúc", "Khoảng cách"],
+        "trực tiếp, trong 2 m, cùng không gian kín, chăm sóc (để trống: trong 2 m)",
     ),
-    target(
-        "phone",
-        "Số điện thoại",
-        &[
-            "Số điện thoại",
-            "SĐT",
-            "Điện thoại",
-            "Số ĐT",
-            "ĐT",
-            "Điện thoại liên hệ",
-            "Phone",
-        ],
-        "",
-    ),
-    target("nationality", "Quốc tịch", &["Quốc tịch"], "để trống: VN"),
-    target(
-        "commune",
-        "Xã, phường",
-        &[
-            "Xã, phường",
-            "Xã/Phường",
-            "Xã phường",
-            "Phường/Xã",
-            "Phường, xã",
-            "Xã/Phường/Thị trấn",
-            "Xã, phường, thị trấn",
-            "Xã",
-            "Phường",
-            "Nơi ở (xã, phường)",
-        ],
-        "để trống: xã, phường tiếp nhận",
-    ),
-    target(
-        "district",
-        "Huyện",
-        &[
-            "Huyện",
-            "Quận, huyện",
-            "Quận/Huyện",
-            "Huyện/Thành phố",
-            "Huyện, thành phố",
-            "Huyện/TP",
-        ],
-        "để phân biệt xã trùng tên",
-    ),
-    target(
-        "street",
-        "Địa chỉ",
-        &[
-            "Địa chỉ",
-            "Thôn, bản, tổ",
-            "Thôn/bản/tổ",
-            "Thôn, bản",
-            "Thôn/bản",
-            "Thôn",
-            "Bản",
-            "Tổ dân phố",
-            "Số nhà",
-            "Địa chỉ nơi ở",
-            "Nơi ở",
-            "Nơi cách ly",
-            "Địa chỉ cách ly",
-        ],
-        "số nhà, thôn, bản, tổ",
-    ),
-    target(
-        "occupation",
-        "Nghề nghiệp",
-        &["Nghề nghiệp", "Nghề"],
-        "",
-    ),
-    target(
-        "workplace",
-        "Nơi làm việc",
-        &[
-            "Nơi làm việc",
-            "Nơi làm việc, học tập",
-            "Nơi công tác",
-            "Nơi làm việc/học tập",
-        ],
-        "",
-    ),
-    target(
-        "subject",
-        "Đối tượng",
-        &["Đối tượng", "Phân loại", "Loại đối tượng", "Đối tượng cách ly"],
-        "người về, F1, nhập cảnh, nghi nhiễm (để trống: người về)",
-    ),
-    target(
-        "doses",
-        "Số mũi tiêm",
-        &[
-            "Số mũi tiêm",
-            "Số mũi",
-            "Số mũi vắc xin",
-            "Số mũi đã tiêm",
-            "Số mũi vaccine",
-            "Tiêm vắc xin",
-        ],
-        "0–5",
-    ),
-    target(
-        "last_dose",
-        "Ngày tiêm mũi cuối",
-        &[
-            "Ngày tiêm mũi cuối",
-            "Ngày tiêm gần nhất",
-            "Ngày tiêm mũi gần nhất",
-            "Ngày tiêm",
-        ],
-        "dd/mm/yyyy",
-    ),
-    target(
-        "recovered_on",
-        "Ngày khỏi bệnh",
-        &["Ngày khỏi bệnh", "Ngày khỏi", "Ngày ra viện"],
-        "dd/mm/yyyy",
-    ),
-    target(
-        "arrived_on",
-        "Ngày về",
-        &[
-            "Ngày về",
-            "Ngày đến",
-            "Ngày về địa phương",
-            "Ngày về đến địa phương",
-            "Ngày trở về",
-        ],
-        "dd/mm/yyyy (để trống: ngày của lô)",
-    ),
+    target("notes", "Ghi chú", &["Ghi chú", "Notes"], ""),
 ];
 
 impl ImportKind {
@@ -255,7 +439,8 @@ impl ImportKind {
     pub fn targets(self) -> &'static [Target] {
         match self {
             ImportKind::Returnees => RETURNEE_TARGETS,
-            ImportKind::Cases | ImportKind::Contacts => &[],
+            ImportKind::Cases => CASE_TARGETS,
+            ImportKind::Contacts => CONTACT_TARGETS,
         }
     }
 
@@ -407,11 +592,7 @@ impl Mapping {
 
     /// The mapping offered for a file: each field's remembered header when the file has a
     /// column of that header, else the guess.
-    pub fn offered(
-        kind: ImportKind,
-        headers: &[String],
-        saved: Option<&SavedMapping>,
-    ) -> Mapping {
+    pub fn offered(kind: ImportKind, headers: &[String], saved: Option<&SavedMapping>) -> Mapping {
         let mut m = Mapping::guess(kind, headers).0;
         if let Some(saved) = saved {
             for (field, header) in saved {
@@ -541,6 +722,8 @@ pub struct ImportSettings {
     pub headers: Vec<String>,
     /// The columns, once chosen and checked.
     pub mapping: Option<Mapping>,
+    /// Cases and contacts: the disease of rows naming none (empty: covid19).
+    pub disease: String,
 }
 
 /// One error of a row: the field, its Vietnamese label and the message.
@@ -674,7 +857,9 @@ pub fn date_text(s: &str) -> String {
         && (1..=2).contains(&d.len())
         && (1..=2).contains(&m.len())
         && y.len() == 4
-        && [d, m, y].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && [d, m, y]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
     {
         return format!("{d:0>2}/{m:0>2}/{y}");
     }
@@ -699,7 +884,11 @@ pub fn subject_text(s: &str) -> String {
     let key = search_key(s);
     let subject = match key.as_str() {
         "f1" | "tiep xuc gan" | "nguoi tiep xuc gan" => Some(Subject::F1),
-        "nguoi ve" | "ve tu vung dich" | "nguoi ve tu vung dich" | "tro ve" | "nguoi tro ve"
+        "nguoi ve"
+        | "ve tu vung dich"
+        | "nguoi ve tu vung dich"
+        | "tro ve"
+        | "nguoi tro ve"
         | "nguoi ve tu vung co dich" => Some(Subject::Returnee),
         "nhap canh" | "nguoi nhap canh" => Some(Subject::Entrant),
         "nghi nhiem" | "nguoi nghi nhiem" | "nghi ngo" => Some(Subject::Suspect),
@@ -710,29 +899,219 @@ pub fn subject_text(s: &str) -> String {
         .unwrap_or_else(|| s.trim().to_owned())
 }
 
+/// The person on a row (its commune left blank: the caller resolves it).
+fn person_draft(mapping: &Mapping, cells: &[String]) -> PersonDraft {
+    let cell = |f: &str| mapping.cell(f, cells);
+    PersonDraft {
+        full_name: cell("full_name"),
+        id_kind: cell("id_kind"),
+        id_number: id_number_text(&cell("id_number")),
+        birth_date: date_text(&cell("birth_date")),
+        sex: cell("sex"),
+        phone: phone_text(&cell("phone")),
+        nationality: cell("nationality"),
+        area_id: String::new(),
+        street: cell("street"),
+        occupation: cell("occupation"),
+        workplace: cell("workplace"),
+    }
+}
+
 /// The row's cells under the mapping, into a draft.
 pub fn returnee_row(mapping: &Mapping, cells: &[String]) -> ReturneeRow {
     let cell = |f: &str| mapping.cell(f, cells);
     ReturneeRow {
         draft: ReturneeDraft {
-            person: PersonDraft {
-                full_name: cell("full_name"),
-                id_kind: cell("id_kind"),
-                id_number: id_number_text(&cell("id_number")),
-                birth_date: date_text(&cell("birth_date")),
-                sex: cell("sex"),
-                phone: phone_text(&cell("phone")),
-                nationality: cell("nationality"),
-                area_id: String::new(),
-                street: cell("street"),
-                occupation: cell("occupation"),
-                workplace: cell("workplace"),
-            },
+            person: person_draft(mapping, cells),
             subject: subject_text(&cell("subject")),
             doses: doses_text(&cell("doses")),
             last_dose: date_text(&cell("last_dose")),
             recovered_on: date_text(&cell("recovered_on")),
             arrived_on: date_text(&cell("arrived_on")),
+        },
+        commune: cell("commune"),
+        district: cell("district"),
+    }
+}
+
+/// A value of a vocabulary as people write it: its stored name, its label, or one of `extra`
+/// (compared ignoring case, diacritics and punctuation); the stored name when recognised, else
+/// as typed (the draft's parser names what it accepts).
+fn vocab_text(
+    s: &str,
+    known: impl IntoIterator<Item = (&'static str, &'static str)>,
+    extra: &[(&str, &'static str)],
+) -> String {
+    let key = search_key(s);
+    if key.is_empty() {
+        return String::new();
+    }
+    known
+        .into_iter()
+        .find(|(name, label)| {
+            key == search_key(name)
+                || key == search_key(&name.replace('_', " "))
+                || key == search_key(label)
+        })
+        .map(|(name, _)| name)
+        .or_else(|| {
+            extra
+                .iter()
+                .find(|(k, _)| search_key(k) == key)
+                .map(|(_, name)| *name)
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| s.trim().to_owned())
+}
+
+/// A classification as typed: "xác định", "F0", "nghi ngo", "confirmed" …
+pub fn classification_text(s: &str) -> String {
+    vocab_text(
+        s,
+        Classification::ALL.iter().map(|c| (c.as_str(), c.label())),
+        &[
+            ("nghi ngờ", "suspected"),
+            ("ca nghi ngờ", "suspected"),
+            ("có thể", "probable"),
+            ("ca có thể", "probable"),
+            ("xác định", "confirmed"),
+            ("ca xác định", "confirmed"),
+            ("F0", "confirmed"),
+            ("dương tính", "confirmed"),
+            ("loại trừ", "discarded"),
+        ],
+    )
+}
+
+/// Where a case was found, as typed: "cộng đồng", "khu cách ly", "cửa khẩu" …
+pub fn found_in_text(s: &str) -> String {
+    vocab_text(
+        s,
+        FoundIn::ALL.iter().map(|c| (c.as_str(), c.label())),
+        &[
+            ("cộng đồng", "community"),
+            ("trong cộng đồng", "community"),
+            ("cách ly", "quarantine"),
+            ("khu cách ly", "quarantine"),
+            ("cách ly tập trung", "quarantine"),
+            ("khu cách ly tập trung", "quarantine"),
+            ("phong tỏa", "lockdown"),
+            ("khu phong tỏa", "lockdown"),
+            ("khu vực phong tỏa", "lockdown"),
+            ("cửa khẩu", "point_of_entry"),
+            ("nhập cảnh", "point_of_entry"),
+            ("cơ sở y tế", "hospital"),
+            ("bệnh viện", "hospital"),
+        ],
+    )
+}
+
+/// The setting of a contact, as typed: "hộ gia đình", "gia đình", "chợ" …
+pub fn setting_text(s: &str) -> String {
+    vocab_text(
+        s,
+        Setting::ALL.iter().map(|c| (c.as_str(), c.label())),
+        &[
+            ("gia đình", "household"),
+            ("hộ gia đình", "household"),
+            ("khu công nghiệp", "industrial_park"),
+            ("công ty", "office"),
+            ("cơ quan", "office"),
+            ("nơi làm việc", "office"),
+            ("trường", "school"),
+            ("nhà hàng", "restaurant"),
+            ("quán ăn", "restaurant"),
+            ("bệnh viện", "hospital"),
+            ("xe", "transport"),
+            ("phương tiện", "transport"),
+            ("đám cưới", "gathering"),
+            ("đám tang", "gathering"),
+            ("sự kiện", "gathering"),
+        ],
+    )
+}
+
+/// How close a contact was, as typed: "trực tiếp", "trong 2m", "cùng phòng" …
+pub fn proximity_text(s: &str) -> String {
+    vocab_text(
+        s,
+        Proximity::ALL.iter().map(|c| (c.as_str(), c.label())),
+        &[
+            ("trực tiếp", "physical"),
+            ("tiếp xúc trực tiếp", "physical"),
+            ("2m", "within_2m"),
+            ("2 m", "within_2m"),
+            ("trong 2m", "within_2m"),
+            ("dưới 2m", "within_2m"),
+            ("dưới 2 m", "within_2m"),
+            ("gần", "within_2m"),
+            ("cùng không gian kín", "same_space"),
+            ("cùng phòng", "same_space"),
+            ("chăm sóc", "care"),
+        ],
+    )
+}
+
+/// A row of a case list, as typed: the person (its commune left blank), the case, and the
+/// commune and district to resolve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseRow {
+    pub person: PersonDraft,
+    pub case: CaseDraft,
+    pub commune: String,
+    pub district: String,
+}
+
+/// A case row's cells under the mapping; `disease` when the row names none.
+pub fn case_row(mapping: &Mapping, cells: &[String], disease: &str) -> CaseRow {
+    let cell = |f: &str| mapping.cell(f, cells);
+    let typed = cell("disease");
+    CaseRow {
+        person: person_draft(mapping, cells),
+        case: CaseDraft {
+            disease: if typed.is_empty() {
+                disease.trim().to_owned()
+            } else {
+                typed.to_lowercase()
+            },
+            classification: classification_text(&cell("classification")),
+            case_code: cell("case_code"),
+            onset_date: date_text(&cell("onset_date")),
+            sample_date: date_text(&cell("sample_date")),
+            confirmed_date: date_text(&cell("confirmed_date")),
+            found_in: found_in_text(&cell("found_in")),
+            notes: cell("notes"),
+            ..CaseDraft::default()
+        },
+        commune: cell("commune"),
+        district: cell("district"),
+    }
+}
+
+/// A row of a contact list, as typed: the contact person (its commune left blank), the source
+/// as typed (an ID number or a case code), the contact, the commune and district to resolve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactRow {
+    pub person: PersonDraft,
+    pub source: String,
+    pub exposure: ExposureDraft,
+    pub commune: String,
+    pub district: String,
+}
+
+/// A contact row's cells under the mapping.
+pub fn contact_row(mapping: &Mapping, cells: &[String]) -> ContactRow {
+    let cell = |f: &str| mapping.cell(f, cells);
+    ContactRow {
+        person: person_draft(mapping, cells),
+        source: id_number_text(&cell("source")),
+        exposure: ExposureDraft {
+            first_date: date_text(&cell("first_date")),
+            last_date: date_text(&cell("last_date")),
+            setting: setting_text(&cell("setting")),
+            proximity: proximity_text(&cell("proximity")),
+            notes: cell("notes"),
+            ..ExposureDraft::default()
         },
         commune: cell("commune"),
         district: cell("district"),
@@ -885,7 +1264,10 @@ mod tests {
             (2, row(&["Lê Thị Bình", "", "1985"])),
         ];
         let e = find_header(ImportKind::Returnees, &data, None).unwrap_err();
-        assert!(e.message_for("file").unwrap().contains("dòng tiêu đề"), "{e}");
+        assert!(
+            e.message_for("file").unwrap().contains("dòng tiêu đề"),
+            "{e}"
+        );
         // A header of the user's own words is known by the remembered mapping.
         let saved: SavedMapping = [("full_name".to_owned(), "Tên công dân".to_owned())].into();
         let own = vec![(1, row(&["Tên công dân", "Ghi chú"]))];
@@ -908,7 +1290,10 @@ mod tests {
             [("full_name", "0"), ("street", "0"), ("phone", "")],
         )
         .unwrap_err();
-        assert!(e.message_for("street").unwrap().contains("Họ và tên"), "{e}");
+        assert!(
+            e.message_for("street").unwrap().contains("Họ và tên"),
+            "{e}"
+        );
         let e = Mapping::from_choices(ImportKind::Returnees, 3, [("full_name", "7")]).unwrap_err();
         assert!(e.message_for("full_name").is_some());
         let m = Mapping::from_choices(
@@ -1000,9 +1385,7 @@ mod tests {
         d.add("001 090 012 345", 7);
         d.add("012345678", 8);
         d.keep_repeated();
-        let e3 = d
-            .error(ImportKind::Returnees, "001090012345", 3)
-            .unwrap();
+        let e3 = d.error(ImportKind::Returnees, "001090012345", 3).unwrap();
         assert_eq!(e3.field, "id_number");
         assert!(e3.message.contains("dòng 7"), "{}", e3.message);
         let e7 = d.error(ImportKind::Returnees, "001090012345", 7).unwrap();
@@ -1036,8 +1419,134 @@ mod tests {
             ]
         );
         assert!(ImportKind::Returnees.available());
-        assert!(!ImportKind::Cases.available());
+        assert!(ImportKind::Cases.available() && ImportKind::Contacts.available());
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<RowReport>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn a_case_row_becomes_a_person_and_a_case_with_labels_without_diacritics() {
+        let headers = row(&[
+            "STT",
+            "Họ tên",
+            "CCCD",
+            "Năm sinh",
+            "Giới tính",
+            "Xã, phường",
+            "Phân loại",
+            "Mã BN",
+            "Ngày khởi phát",
+            "Ngày lấy mẫu",
+            "Ngày có kết quả",
+            "Nơi phát hiện",
+            "Ghi chú",
+        ]);
+        let m = Mapping::guess(ImportKind::Cases, &headers);
+        assert!(m.check(ImportKind::Cases, headers.len()).is_ok(), "{m:?}");
+        assert_eq!(m.column("classification"), Some(6));
+        assert_eq!(m.column("confirmed_date"), Some(10));
+        assert_eq!(m.column("subject"), None);
+        let r = case_row(
+            &m,
+            &row(&[
+                "1",
+                "Nguyễn Văn An",
+                "12090012345",
+                "1990",
+                "Nam",
+                "Tân Phong",
+                "xac dinh",
+                "BN1001",
+                "18.6.2021",
+                "19/6/2021",
+                "20-6-2021",
+                "Khu cach ly tap trung",
+                "về từ Bắc Giang",
+            ]),
+            "covid19",
+        );
+        assert_eq!(r.person.id_number, "012090012345");
+        assert_eq!(r.commune, "Tân Phong");
+        assert_eq!(r.case.classification, "confirmed");
+        assert_eq!(r.case.disease, "covid19");
+        assert_eq!(r.case.case_code, "BN1001");
+        assert_eq!(r.case.onset_date, "18/06/2021");
+        assert_eq!(r.case.confirmed_date, "20/06/2021");
+        assert_eq!(r.case.found_in, "quarantine");
+        let today = chrono::NaiveDate::from_ymd_opt(2021, 6, 24).unwrap();
+        let c = r.case.parse(today).unwrap();
+        assert_eq!(c.classification, Classification::Confirmed);
+        assert_eq!(c.found_in, FoundIn::Quarantine);
+        for (typed, want) in [
+            ("Nghi ngờ", "suspected"),
+            ("NGHI NGO", "suspected"),
+            ("có thể", "probable"),
+            ("Xác định (F0)", "confirmed"),
+            ("F0", "confirmed"),
+            ("confirmed", "confirmed"),
+            ("", ""),
+            ("chưa rõ", "chưa rõ"),
+        ] {
+            assert_eq!(classification_text(typed), want, "{typed}");
+        }
+        assert_eq!(found_in_text("Trong cộng đồng"), "community");
+        assert_eq!(found_in_text("cua khau"), "point_of_entry");
+        // A row naming its disease keeps it.
+        let m = Mapping::guess(ImportKind::Cases, &row(&["Họ tên", "Bệnh"]));
+        assert_eq!(
+            case_row(&m, &row(&["An", "Sởi"]), "covid19").case.disease,
+            "sởi"
+        );
+        // The commune is required: no batch gives one.
+        let m = Mapping::guess(ImportKind::Cases, &row(&["Họ tên", "CCCD"]));
+        let e = m.check(ImportKind::Cases, 2).unwrap_err();
+        assert!(e.message_for("commune").is_some(), "{e}");
+    }
+
+    #[test]
+    fn a_contact_row_names_its_source_and_its_dates() {
+        let headers = row(&[
+            "Họ và tên",
+            "Số CCCD",
+            "Xã",
+            "CCCD người nguồn",
+            "Ngày tiếp xúc",
+            "Ngày tiếp xúc cuối",
+            "Nơi tiếp xúc",
+            "Mức độ tiếp xúc",
+        ]);
+        let m = Mapping::guess(ImportKind::Contacts, &headers);
+        assert!(
+            m.check(ImportKind::Contacts, headers.len()).is_ok(),
+            "{m:?}"
+        );
+        let r = contact_row(
+            &m,
+            &row(&[
+                "Lê Thị Bình",
+                "",
+                "Tân Phong",
+                "12090012345",
+                "15/6/2021",
+                "",
+                "Gia đình",
+                "truc tiep",
+            ]),
+        );
+        assert_eq!(r.source, "012090012345");
+        assert_eq!(r.exposure.first_date, "15/06/2021");
+        assert_eq!(r.exposure.setting, "household");
+        assert_eq!(r.exposure.proximity, "physical");
+        let today = chrono::NaiveDate::from_ymd_opt(2021, 6, 24).unwrap();
+        let e = r.exposure.parse(today).unwrap();
+        assert_eq!(e.last_date, e.first_date);
+        // "Mã BN nguồn" names the source too; a source and a first date are required.
+        let m = Mapping::guess(ImportKind::Contacts, &row(&["Họ tên", "Xã", "Mã BN nguồn"]));
+        assert_eq!(m.column("source"), Some(2));
+        let e = m.check(ImportKind::Contacts, 3).unwrap_err();
+        assert!(e.message_for("first_date").is_some(), "{e}");
+        assert_eq!(ImportKind::Contacts.field_label("source"), "Người nguồn");
+        assert_eq!(proximity_text("trong 2m"), "within_2m");
+        assert_eq!(setting_text("Chợ"), "market");
     }
 }

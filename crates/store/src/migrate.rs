@@ -1129,6 +1129,11 @@ fn m0009_quarantine_orders(b: DbBackend) -> Vec<Statement> {
             &["person_id", "starts_on"],
         ),
         index(
+            "quarantine_orders_returnee",
+            "quarantine_orders",
+            &["returnee_id"],
+        ),
+        index(
             "quarantine_checkins_order",
             "quarantine_checkins",
             &["order_id", "on_date"],

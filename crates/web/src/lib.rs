@@ -16,6 +16,7 @@ pub mod extract;
 pub mod geojson;
 pub mod hotline_limit;
 pub mod idempotency;
+pub mod imports;
 pub mod metrics;
 pub mod views;
 
@@ -62,6 +63,7 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub idempotency: idempotency::InFlight,
     pub hotline: hotline_limit::HotlineGuard,
+    pub imports: imports::Progress,
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -85,6 +87,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             idempotency: idempotency::InFlight::default(),
             hotline: hotline_limit::HotlineGuard::default(),
+            imports: imports::Progress::default(),
         }))
     }
 }

@@ -9,9 +9,12 @@ pub mod diseases;
 pub mod documents;
 pub mod facilities;
 pub mod hotline;
+pub mod imports;
 pub mod inspections;
 pub mod outbreaks;
 pub mod persons;
+pub mod quarantine;
+pub mod returnees;
 pub mod risk;
 pub mod tasks;
 pub mod tests;
@@ -56,6 +59,9 @@ use utoipa_axum::routes;
         (name = "tasks", description = "Nhiệm vụ: giao việc, tiến độ, quá hạn, báo cáo cấp trên, nhắc việc"),
         (name = "inspections", description = "Kiểm tra: kế hoạch, biên bản, vi phạm, yêu cầu khắc phục, khen thưởng, kỷ luật"),
         (name = "facilities", description = "Cơ sở cách ly: phòng, giường, tiếp nhận, chuyển, ra khỏi cơ sở, công suất"),
+        (name = "quarantine", description = "Lệnh cách ly y tế, khai báo hằng ngày, vi phạm, chuyển ca nghi ngờ, danh sách việc hằng ngày, bộ quy tắc cách ly"),
+        (name = "returnees", description = "Người về từ vùng dịch: lô, đăng ký từng người kèm lệnh cách ly"),
+        (name = "imports", description = "Nhập danh sách từ Excel: tải lên, chọn cột, kiểm tra từng dòng, nhập các dòng hợp lệ"),
         (name = "hotline", description = "Đường dây nóng và phản ánh của người dân"),
         (name = "public", description = "Công khai (không cần đăng nhập): cấp độ dịch đã công bố")
     )
@@ -87,6 +93,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let r = tasks::register(r);
     let r = inspections::register(r);
     let r = facilities::register(r);
+    let r = imports::register(r);
+    let r = quarantine::register(r);
+    let r = returnees::register(r);
     hotline::register(r)
         .routes(routes!(areas::list))
         .routes(routes!(areas::get_one))

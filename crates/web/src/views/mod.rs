@@ -12,6 +12,7 @@ pub mod docs;
 pub mod facilities;
 pub mod home;
 pub mod hotline;
+pub mod imports;
 pub mod inspections;
 pub mod labels;
 pub mod outbreaks;
@@ -468,6 +469,7 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .merge(facilities::routes())
         .merge(quarantine_orders::routes())
         .merge(returnees::routes())
+        .merge(imports::routes())
         .merge(hotline::routes())
         .fallback(not_found)
         .layer(axum::Extension(openapi))
