@@ -176,6 +176,28 @@ pub(crate) async fn count_capped<C: sea_orm::ConnectionTrait>(
     count_of(db, &limited).await
 }
 
+/// Inserts one row given as (column, value) pairs and returns its id.
+pub(crate) async fn insert_row<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    table: &'static str,
+    values: Vec<(&'static str, sea_orm::Value)>,
+    what: &'static str,
+) -> Result<i64, StoreError> {
+    use sea_orm::sea_query::{Alias, Query};
+    let row = db
+        .query_one(
+            &Query::insert()
+                .into_table(Alias::new(table))
+                .columns(values.iter().map(|(c, _)| Alias::new(*c)))
+                .values_panic(values.into_iter().map(|(_, v)| v.into()))
+                .returning_col(Alias::new("id"))
+                .to_owned(),
+        )
+        .await?
+        .ok_or(StoreError::NotFound(what))?;
+    Ok(row.try_get("", "id")?)
+}
+
 /// The province code of an area (None for the country or an unknown id).
 pub(crate) async fn province_of<C: sea_orm::ConnectionTrait>(
     db: &C,

@@ -525,18 +525,7 @@ impl Store {
             now,
             &who.username,
         );
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("quarantine_orders")
-                    .columns(values.iter().map(|(c, _)| Alias::new(*c)))
-                    .values_panic(values.into_iter().map(|(_, v)| v.into()))
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("lệnh cách ly"))?;
-        let id: i64 = row.try_get("", "id")?;
+        let id = crate::insert_row(txn, "quarantine_orders", values, "lệnh cách ly").await?;
         let mut detail = format!(
             "{}: {} từ {}",
             person.full_name,
@@ -915,38 +904,23 @@ impl Store {
             // link takes no Idempotency-Key, so the same values on the same day are one check-in.
             return Ok(id);
         }
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("quarantine_checkins")
-                    .columns([
-                        "province_code",
-                        "order_id",
-                        "on_date",
-                        "temperature",
-                        "symptoms",
-                        "by_kind",
-                        "note",
-                        "created_at",
-                        "created_by",
-                    ])
-                    .values_panic([
-                        order.province_code.clone().into(),
-                        order.id.into(),
-                        input.on_date.into(),
-                        input.temperature.into(),
-                        input.symptoms.clone().into(),
-                        by.as_str().into(),
-                        input.note.clone().into(),
-                        now.into(),
-                        who.username.clone().into(),
-                    ])
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("khai báo"))?;
-        let id: i64 = row.try_get("", "id")?;
+        let id = crate::insert_row(
+            &txn,
+            "quarantine_checkins",
+            vec![
+                ("province_code", order.province_code.clone().into()),
+                ("order_id", order.id.into()),
+                ("on_date", input.on_date.into()),
+                ("temperature", input.temperature.into()),
+                ("symptoms", input.symptoms.clone().into()),
+                ("by_kind", by.as_str().into()),
+                ("note", input.note.clone().into()),
+                ("created_at", now.into()),
+                ("created_by", who.username.clone().into()),
+            ],
+            "khai báo",
+        )
+        .await?;
         audit::append(
             &txn,
             who,
@@ -993,38 +967,23 @@ impl Store {
         }
         let now = self.clock.now();
         let txn = self.write().await?;
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("quarantine_violations")
-                    .columns([
-                        "province_code",
-                        "order_id",
-                        "on_date",
-                        "kind",
-                        "description",
-                        "decision",
-                        "fine",
-                        "created_at",
-                        "created_by",
-                    ])
-                    .values_panic([
-                        order.province_code.clone().into(),
-                        order.id.into(),
-                        input.on_date.into(),
-                        input.kind.as_str().into(),
-                        input.description.clone().into(),
-                        input.decision.clone().into(),
-                        input.fine.into(),
-                        now.into(),
-                        who.username.clone().into(),
-                    ])
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("vi phạm"))?;
-        let id: i64 = row.try_get("", "id")?;
+        let id = crate::insert_row(
+            &txn,
+            "quarantine_violations",
+            vec![
+                ("province_code", order.province_code.clone().into()),
+                ("order_id", order.id.into()),
+                ("on_date", input.on_date.into()),
+                ("kind", input.kind.as_str().into()),
+                ("description", input.description.clone().into()),
+                ("decision", input.decision.clone().into()),
+                ("fine", input.fine.into()),
+                ("created_at", now.into()),
+                ("created_by", who.username.clone().into()),
+            ],
+            "vi phạm",
+        )
+        .await?;
         audit::append(
             &txn,
             who,

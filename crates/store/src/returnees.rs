@@ -459,18 +459,7 @@ async fn insert_returnee_row<C: ConnectionTrait>(
         now,
         &who.username,
     );
-    let row = txn
-        .query_one(
-            &Query::insert()
-                .into_table("returnees")
-                .columns(values.iter().map(|(c, _)| Alias::new(*c)))
-                .values_panic(values.into_iter().map(|(_, v)| v.into()))
-                .returning_col("id")
-                .to_owned(),
-        )
-        .await?
-        .ok_or(StoreError::NotFound("người về"))?;
-    let id: i64 = row.try_get("", "id")?;
+    let id = crate::insert_row(txn, "returnees", values, "người về").await?;
     audit::append(
         txn,
         who,
@@ -752,10 +741,20 @@ mod tests {
                     person: PersonDraft {
                         full_name: format!("Người Thứ {}", ["An", "Bình", "Cường"][i % 3]),
                         street: format!("Tổ {i}"),
-                        area_id: if i.is_multiple_of(2) { "L03386" } else { "L03387" }.into(),
+                        area_id: if i.is_multiple_of(2) {
+                            "L03386"
+                        } else {
+                            "L03387"
+                        }
+                        .into(),
                         ..PersonDraft::default()
                     },
-                    subject: if i.is_multiple_of(3) { "f1" } else { "returnee" }.into(),
+                    subject: if i.is_multiple_of(3) {
+                        "f1"
+                    } else {
+                        "returnee"
+                    }
+                    .into(),
                     ..ReturneeDraft::default()
                 }
                 .parse(b, today())
@@ -864,7 +863,14 @@ mod tests {
                 "{i}: {name}"
             );
             let area: String = r.try_get("", "area").unwrap();
-            assert_eq!(area, if i.is_multiple_of(2) { "L03386" } else { "L03387" });
+            assert_eq!(
+                area,
+                if i.is_multiple_of(2) {
+                    "L03386"
+                } else {
+                    "L03387"
+                }
+            );
             let kind: String = r.try_get("", "kind").unwrap();
             let subject: String = r.try_get("", "subject").unwrap();
             let overridden: bool = r.try_get("", "overridden").unwrap();
