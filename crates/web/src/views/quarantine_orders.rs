@@ -40,10 +40,7 @@ pub fn routes() -> Router<AppState> {
             "/persons/{id}/quarantine/new",
             get(new_order_page).post(create_order),
         )
-        .route(
-            "/khai-bao/{token}",
-            get(self_page).post(self_submit),
-        )
+        .route("/khai-bao/{token}", get(self_page).post(self_submit))
         .route("/quarantine/rules", get(rules_page).post(add_rules))
 }
 
@@ -198,11 +195,7 @@ async fn area_choices(s: &AppState, u: &Authed) -> Result<Vec<Choice>, PageError
     Ok(areas)
 }
 
-async fn work_of(
-    s: &AppState,
-    u: &Authed,
-    q: &WorkQuery,
-) -> Result<(WorkList, String), PageError> {
+async fn work_of(s: &AppState, u: &Authed, q: &WorkQuery) -> Result<(WorkList, String), PageError> {
     require(u, Permission::ViewPersons)?;
     let (place, name) = place_of(s, u, q).await?;
     let list = found(
@@ -582,9 +575,11 @@ async fn order_view(
             .await,
     )?;
     let manage = u.can(Permission::ManageQuarantine)
-        && s
-            .store
-            .area(&u.scope(Permission::ManageQuarantine), &AreaId::parse(&v.order.area_id).map_err(|_| PageError::not_found())?)
+        && s.store
+            .area(
+                &u.scope(Permission::ManageQuarantine),
+                &AreaId::parse(&v.order.area_id).map_err(|_| PageError::not_found())?,
+            )
             .await
             .is_ok();
     let link = format!("{origin}/khai-bao/{}", v.order.token);
@@ -623,9 +618,10 @@ async fn order_view(
                     },
                     note: c.note.clone(),
                     at: vn_datetime(&c.created_at),
-                    warning: c.temperature.is_some_and(|t| {
-                        t >= chongdich_domain::quarantine::order::FEVER
-                    }) || !c.symptoms.trim().is_empty(),
+                    warning: c
+                        .temperature
+                        .is_some_and(|t| t >= chongdich_domain::quarantine::order::FEVER)
+                        || !c.symptoms.trim().is_empty(),
                 })
                 .collect(),
             violations: v
@@ -648,15 +644,10 @@ async fn order_view(
             qr: qr_svg(&link),
             link,
             can_manage: manage && v.order.is_open(),
-            can_case: manage
-                && v.order.is_open()
-                && u.can(Permission::EditSurveillance),
+            can_case: manage && v.order.is_open() && u.can(Permission::EditSurveillance),
             o: v.order,
             forms,
-            symptoms: SYMPTOMS
-                .iter()
-                .map(|(k, l)| Choice::new(*k, *l))
-                .collect(),
+            symptoms: SYMPTOMS.iter().map(|(k, l)| Choice::new(*k, *l)).collect(),
             violation_kinds: ViolationKind::ALL
                 .iter()
                 .map(|k| Choice::new(k.as_str(), k.label()))
@@ -668,6 +659,26 @@ async fn order_view(
 #[derive(Debug, Default, Deserialize)]
 pub struct MsgQuery {
     msg: Option<String>,
+}
+
+/// The order's page again after a form failed, with what was typed and its errors.
+async fn rejected(
+    s: &AppState,
+    u: &Authed,
+    headers: &HeaderMap,
+    id: i64,
+    forms: OrderForms,
+) -> Result<Response, PageError> {
+    order_view(
+        s,
+        u,
+        &origin(headers),
+        id,
+        None,
+        forms,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 pub async fn order_page(
@@ -740,18 +751,16 @@ pub async fn add_checkin(
         },
         Err(e) => e.into(),
     };
-    order_view(
+    rejected(
         &s,
         u,
-        &origin(&headers),
+        &headers,
         id,
-        None,
         OrderForms {
             checkin: draft,
             checkin_errors: errors,
             ..OrderForms::default()
         },
-        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
@@ -771,26 +780,22 @@ pub async fn add_violation(
             .await
         {
             Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/orders/{id}?msg=violation"
-                )));
+                return Ok(see_other(&format!("/quarantine/orders/{id}?msg=violation")));
             }
             Err(e) => form_errors(e)?,
         },
         Err(e) => e.into(),
     };
-    order_view(
+    rejected(
         &s,
         u,
-        &origin(&headers),
+        &headers,
         id,
-        None,
         OrderForms {
             violation: sub.form,
             violation_errors: errors,
             ..OrderForms::default()
         },
-        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
@@ -840,18 +845,16 @@ pub async fn to_case(
         }
         Err(e) => e,
     };
-    order_view(
+    rejected(
         &s,
         u,
-        &origin(&headers),
+        &headers,
         id,
-        None,
         OrderForms {
             case: sub.form,
             case_errors: errors,
             ..OrderForms::default()
         },
-        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
@@ -884,18 +887,16 @@ pub async fn close(
         },
         Err(e) => e,
     };
-    order_view(
+    rejected(
         &s,
         u,
-        &origin(&headers),
+        &headers,
         id,
-        None,
         OrderForms {
             close: sub.form,
             close_errors: errors,
             ..OrderForms::default()
         },
-        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
@@ -1092,10 +1093,7 @@ async fn self_view(
             sent,
             form,
             errors,
-            symptoms: SYMPTOMS
-                .iter()
-                .map(|(k, l)| Choice::new(*k, *l))
-                .collect(),
+            symptoms: SYMPTOMS.iter().map(|(k, l)| Choice::new(*k, *l)).collect(),
         },
     )
 }
@@ -1128,10 +1126,11 @@ pub async fn self_submit(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
-        status: StatusCode::BAD_REQUEST,
-        message: "Không đọc được biểu mẫu gửi lên.".into(),
-    })?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
+            status: StatusCode::BAD_REQUEST,
+            message: "Không đọc được biểu mẫu gửi lên.".into(),
+        })?;
     let mut draft = checkin_draft(&fields);
     // The person declares for today only.
     draft.on_date = String::new();
@@ -1184,7 +1183,11 @@ pub struct RuleView {
     pub unverified: bool,
 }
 
-fn rule_set_view(set: &QuarantineRuleSet, created_by: &str, today: chrono::NaiveDate) -> RuleSetView {
+fn rule_set_view(
+    set: &QuarantineRuleSet,
+    created_by: &str,
+    today: chrono::NaiveDate,
+) -> RuleSetView {
     RuleSetView {
         id: set.id.clone(),
         name: set.name.clone(),

@@ -33,7 +33,9 @@ pub fn routes() -> Router<AppState> {
 fn notice(key: Option<&str>) -> Option<String> {
     Some(
         match key? {
-            "created" => "Đã ghi nhận lô người về. Ghi từng người bên dưới, hoặc nhập danh sách Excel.",
+            "created" => {
+                "Đã ghi nhận lô người về. Ghi từng người bên dưới, hoặc nhập danh sách Excel."
+            }
             "registered" => "Đã ghi người về và ra lệnh cách ly.",
             "imported" => "Đã nhập danh sách.",
             _ => return None,
@@ -307,8 +309,7 @@ async fn detail_view(
             .await,
     )?;
     let can_manage = u.can(Permission::ManageQuarantine)
-        && s
-            .store
+        && s.store
             .batch_row(&u.scope(Permission::ManageQuarantine), id)
             .await
             .is_ok();
@@ -385,7 +386,11 @@ pub async fn register(
     }
     .parse(s.clock.today());
     let errors: FormErrors = match batch_input.and_then(|b| sub.form.parse(&b, s.clock.today())) {
-        Ok(input) => match s.store.register_returnee(&scope, &u.who(), id, &input).await {
+        Ok(input) => match s
+            .store
+            .register_returnee(&scope, &u.who(), id, &input)
+            .await
+        {
             Ok(_) => {
                 return Ok(see_other(&format!(
                     "/quarantine/returnees/{id}?msg=registered"
