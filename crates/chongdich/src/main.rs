@@ -828,7 +828,9 @@ async fn serve(
     // An import runs inside this process: one still marked running was cut off by the last
     // stop (its transaction rolled back), and may be checked and run again.
     match store.fail_interrupted_imports().await {
-        Ok(n) if n > 0 => tracing::warn!("{n} import(s) interrupted by the last stop marked failed"),
+        Ok(n) if n > 0 => {
+            tracing::warn!("{n} import(s) interrupted by the last stop marked failed")
+        }
         Ok(_) => {}
         Err(e) => tracing::warn!("interrupted imports: {e}"),
     }

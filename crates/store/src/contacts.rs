@@ -728,57 +728,57 @@ pub(crate) async fn insert_exposure<C: ConnectionTrait>(
     input: &ExposureInput,
 ) -> Result<i64, StoreError> {
     let source_id = source.id;
-        let row = txn
-            .query_one(
-                &Query::insert()
-                    .into_table("exposures")
-                    .columns([
-                        "province_code",
-                        "disease_id",
-                        "source_person_id",
-                        "exposed_person_id",
-                        "first_date",
-                        "last_date",
-                        "setting",
-                        "proximity",
-                        "duration_minutes",
-                        "certainty",
-                        "notes",
-                        "created_at",
-                        "created_by",
-                    ])
-                    .values_panic([
-                        source.province_code.clone().into(),
-                        disease_id.into(),
-                        source_id.into(),
-                        exposed_id.into(),
-                        input.first_date.into(),
-                        input.last_date.into(),
-                        input.setting.as_str().into(),
-                        input.proximity.as_str().into(),
-                        input.duration_minutes.into(),
-                        input.certainty.as_str().into(),
-                        input.notes.clone().into(),
-                        now.into(),
-                        who.username.clone().into(),
-                    ])
-                    .returning_col("id")
-                    .to_owned(),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("tiếp xúc"))?;
-        let id: i64 = row.try_get("", "id")?;
-        audit::append(
-            txn,
-            who,
-            now,
-            &AuditEvent::new(AuditAction::Create, "exposure", Some(id.to_string()))
-                .in_area(source.area_id.clone())
-                .with_detail(format!(
-                    "#{source_id} → #{exposed_id}, {}",
-                    input.first_date.format("%d/%m/%Y")
-                )),
+    let row = txn
+        .query_one(
+            &Query::insert()
+                .into_table("exposures")
+                .columns([
+                    "province_code",
+                    "disease_id",
+                    "source_person_id",
+                    "exposed_person_id",
+                    "first_date",
+                    "last_date",
+                    "setting",
+                    "proximity",
+                    "duration_minutes",
+                    "certainty",
+                    "notes",
+                    "created_at",
+                    "created_by",
+                ])
+                .values_panic([
+                    source.province_code.clone().into(),
+                    disease_id.into(),
+                    source_id.into(),
+                    exposed_id.into(),
+                    input.first_date.into(),
+                    input.last_date.into(),
+                    input.setting.as_str().into(),
+                    input.proximity.as_str().into(),
+                    input.duration_minutes.into(),
+                    input.certainty.as_str().into(),
+                    input.notes.clone().into(),
+                    now.into(),
+                    who.username.clone().into(),
+                ])
+                .returning_col("id")
+                .to_owned(),
         )
-        .await?;
+        .await?
+        .ok_or(StoreError::NotFound("tiếp xúc"))?;
+    let id: i64 = row.try_get("", "id")?;
+    audit::append(
+        txn,
+        who,
+        now,
+        &AuditEvent::new(AuditAction::Create, "exposure", Some(id.to_string()))
+            .in_area(source.area_id.clone())
+            .with_detail(format!(
+                "#{source_id} → #{exposed_id}, {}",
+                input.first_date.format("%d/%m/%Y")
+            )),
+    )
+    .await?;
     Ok(id)
 }

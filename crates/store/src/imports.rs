@@ -142,6 +142,28 @@ pub struct CommuneName {
 }
 
 impl Store {
+    /// Marks the imports left running by a stopped server as failed (their transaction was
+    /// rolled back with the process), so that they may be checked and run again. For a single
+    /// server process, which is what runs imports. Returns how many.
+    pub async fn fail_interrupted_imports(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .db
+            .execute(
+                &Query::update()
+                    .table("import_jobs")
+                    .value("status", JobStatus::Failed.as_str())
+                    .value(
+                        "error",
+                        "máy chủ đã dừng khi đang nhập; chưa ghi dòng nào — hãy kiểm tra lại rồi nhập",
+                    )
+                    .value("finished_at", self.clock.now())
+                    .and_where(Expr::cust("status = 'running'"))
+                    .to_owned(),
+            )
+            .await?
+            .rows_affected())
+    }
+
     /// Keeps an uploaded file as a job of its user. `area` (the receiving unit) files the job
     /// and its audit entry under a province.
     pub async fn create_import_job(
@@ -1169,6 +1191,18 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!((job.status(), job.valid), (JobStatus::Checked, 2));
+            s.start_import_job(&who("officer_a"), job.id).await.unwrap();
+            // A server stopped mid-import: at the next start the job is failed, and may be
+            // checked and run again.
+            assert_eq!(s.fail_interrupted_imports().await.unwrap(), 1);
+            let job = s.import_job(&who("officer_a"), job.id).await.unwrap();
+            assert_eq!(job.status(), JobStatus::Failed);
+            assert_eq!(s.fail_interrupted_imports().await.unwrap(), 0);
+            let job = s
+                .save_import_check(&who("officer_a"), job.id, &checked)
+                .await
+                .unwrap();
+            assert_eq!(job.status(), JobStatus::Checked);
             s.start_import_job(&who("officer_a"), job.id).await.unwrap();
             // A second start, or a check while running, is refused.
             assert!(matches!(

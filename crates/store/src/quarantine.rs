@@ -794,28 +794,6 @@ impl Store {
         .ok_or(StoreError::NotFound("lệnh cách ly"))
     }
 
-    /// Marks the imports left running by a stopped server as failed (their transaction was
-    /// rolled back with the process), so that they may be checked and run again. For a single
-    /// server process, which is what runs imports. Returns how many.
-    pub async fn fail_interrupted_imports(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .db
-            .execute(
-                &Query::update()
-                    .table("import_jobs")
-                    .value("status", "failed")
-                    .value(
-                        "error",
-                        "máy chủ đã dừng khi đang nhập; chưa ghi dòng nào — hãy kiểm tra lại rồi nhập",
-                    )
-                    .value("finished_at", self.clock.now())
-                    .and_where(Expr::cust("status = 'running'"))
-                    .to_owned(),
-            )
-            .await?
-            .rows_affected())
-    }
-
     /// Whether an order has a check-in on a day.
     pub async fn checked_in_on(&self, order_id: i64, on: NaiveDate) -> Result<bool, StoreError> {
         Ok(self

@@ -300,7 +300,11 @@ pub async fn load_quarantine(store: &Store) -> Result<(), StoreError> {
             ..ReturneeDraft::default()
         }
         .parse(&batch, today)?;
-        orders.push(store.register_returnee(&everywhere, &who, row.id, &r).await?);
+        orders.push(
+            store
+                .register_returnee(&everywhere, &who, row.id, &r)
+                .await?,
+        );
     }
     // Check-ins: the first three declared every day up to yesterday, the fourth stopped on the
     // 21st, the fifth never did.
@@ -354,7 +358,10 @@ pub async fn load_quarantine(store: &Store) -> Result<(), StoreError> {
             ..PersonDraft::default()
         }
         .parse(today)?;
-        let id = match store.create_person(&everywhere, &who, &person, true).await? {
+        let id = match store
+            .create_person(&everywhere, &who, &person, true)
+            .await?
+        {
             chongdich_store::persons::Created::New(p) => p.id,
             chongdich_store::persons::Created::Candidates(_) => continue,
         };

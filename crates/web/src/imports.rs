@@ -9,17 +9,25 @@
 //! Upload keeps the file as a job with the batch typed and the header row found; a check maps
 //! the columns, validates every row (ID, commune, duplicate in the file or in the database, the
 //! order the rules give) and keeps the report; a run checks again — nothing is written while
-//! checking — then writes the valid rows in one transaction ([`ReturneeImport`]), all or none,
-//! in a background task whose progress is kept in memory ([`Progress`]).
+//! checking — then writes the valid rows in one transaction (`ReturneeImport`, `CaseImport`,
+//! `ContactImport` of the store), all or none, in a background task whose progress is kept in
+//! memory ([`Progress`]). Each kind is checked by its own [`Checker`]: returnees against the
+//! batch and the rules, cases against the diseases, contacts against their sources (an ID
+//! number or a case code within the user's scope, looked up a chunk at a time).
 
 use crate::excel::is_xlsx;
 use axum::body::Bytes;
+use chongdich_domain::access::Permission;
 use chongdich_domain::access::Scope;
 use chongdich_domain::area::AreaLevel;
+use chongdich_domain::case::CaseInput;
+use chongdich_domain::exposure::ExposureInput;
 use chongdich_domain::import::{
     Duplicates, ImportKind, ImportSettings, MAX_REPORTED_ROWS, Mapping, Report, RowError,
-    RowReport, SavedMapping, find_header, is_blank, is_column_numbers, returnee_row, row_errors,
+    RowReport, SavedMapping, case_row, contact_row, find_header, is_blank, is_column_numbers,
+    returnee_row, row_errors,
 };
+use chongdich_domain::person::{PersonDraft, PersonInput};
 use chongdich_domain::quarantine::QuarantineRuleSet;
 use chongdich_domain::quarantine::order::Fallback;
 use chongdich_domain::returnee::{BatchInput, BatchSource, ReturneeInput};
@@ -30,7 +38,7 @@ use chongdich_store::returnees::returnee_terms;
 use chongdich_store::{Store, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 
@@ -422,6 +430,276 @@ impl ReturneeCheck {
     }
 }
 
+/// The permission a kind of list needs (pages and API alike).
+pub fn permission(kind: ImportKind) -> Permission {
+    match kind {
+        ImportKind::Returnees => Permission::ManageQuarantine,
+        ImportKind::Cases | ImportKind::Contacts => Permission::EditSurveillance,
+    }
+}
+
+/// The disease of a case or contact list (the code typed on upload, `covid19` when none).
+pub fn disease_code(settings: &ImportSettings) -> String {
+    let d = settings.disease.trim().to_lowercase();
+    if d.is_empty() {
+        "covid19".to_owned()
+    } else {
+        d
+    }
+}
+
+/// The person on a row, parsed with its commune resolved: the errors of both, the commune
+/// reported once.
+fn person_of(
+    kind: ImportKind,
+    communes: &CommuneResolver,
+    mut person: PersonDraft,
+    commune: &str,
+    district: &str,
+    today: NaiveDate,
+    errors: &mut Vec<RowError>,
+) -> Option<PersonInput> {
+    match communes.resolve(commune, district) {
+        Ok(Some(id)) => person.area_id = id.as_str().to_owned(),
+        Ok(None) => {}
+        Err(m) => errors.push(RowError::new(kind, "commune", m)),
+    }
+    match person.parse(today) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            for f in row_errors(kind, &e) {
+                if !(f.field == "area_id" && errors.iter().any(|x| x.field == "commune")) {
+                    errors.push(f);
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Everything a case row is checked against: the columns, the disease of rows naming none,
+/// the diseases known and the communes within the user's scope.
+pub struct CaseCheck {
+    pub mapping: Mapping,
+    pub today: NaiveDate,
+    disease: String,
+    diseases: HashSet<String>,
+    communes: CommuneResolver,
+}
+
+impl CaseCheck {
+    /// One row, checked without the database: the person, its commune, the case.
+    pub fn row(&self, cells: &[String]) -> Result<(PersonInput, CaseInput), Vec<RowError>> {
+        let kind = ImportKind::Cases;
+        let r = case_row(&self.mapping, cells, &self.disease);
+        let mut errors = Vec::new();
+        let person = person_of(
+            kind,
+            &self.communes,
+            r.person,
+            &r.commune,
+            &r.district,
+            self.today,
+            &mut errors,
+        );
+        let case = match r.case.parse(self.today) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.extend(row_errors(kind, &e));
+                None
+            }
+        };
+        if let Some(c) = &case
+            && !self.diseases.contains(&c.disease)
+        {
+            errors.push(RowError::new(
+                kind,
+                "disease",
+                format!("không có bệnh mã \"{}\"", c.disease),
+            ));
+        }
+        match (person, case) {
+            (Some(p), Some(c)) if errors.is_empty() => Ok((p, c)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Everything a contact row is checked against: the columns, the disease, the communes within
+/// the user's scope and the sources met so far (typed text → person, None: nobody).
+pub struct ContactCheck {
+    pub mapping: Mapping,
+    pub today: NaiveDate,
+    pub disease_id: i64,
+    scope: Scope,
+    communes: CommuneResolver,
+    sources: HashMap<String, Option<i64>>,
+}
+
+impl ContactCheck {
+    /// Looks up the sources of a chunk not met before.
+    async fn prepare(&mut self, store: &Store, chunk: &[Row]) -> Result<(), StoreError> {
+        let mut keys: Vec<String> = chunk
+            .iter()
+            .map(|r| contact_row(&self.mapping, &r.cells).source)
+            .filter(|k| !k.is_empty() && !self.sources.contains_key(k))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let found = store.import_sources(&self.scope, &keys).await?;
+        for k in keys {
+            let id = found.get(&k).copied();
+            self.sources.insert(k, id);
+        }
+        Ok(())
+    }
+
+    /// The sources found, for writing.
+    pub fn source_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.sources.values().filter_map(|v| *v).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// One row: the contact person, its commune, its source (met by [`Self::prepare`]), the
+    /// contact's dates and setting.
+    pub fn row(
+        &self,
+        cells: &[String],
+    ) -> Result<(PersonInput, i64, ExposureInput), Vec<RowError>> {
+        let kind = ImportKind::Contacts;
+        let r = contact_row(&self.mapping, cells);
+        let mut errors = Vec::new();
+        let person = person_of(
+            kind,
+            &self.communes,
+            r.person,
+            &r.commune,
+            &r.district,
+            self.today,
+            &mut errors,
+        );
+        let source = if r.source.is_empty() {
+            errors.push(RowError::new(
+                kind,
+                "source",
+                "cần số CCCD/CMND hoặc mã BN của người nguồn",
+            ));
+            None
+        } else {
+            let found = self.sources.get(&r.source).copied().flatten();
+            if found.is_none() {
+                errors.push(RowError::new(
+                    kind,
+                    "source",
+                    format!(
+                        "không có ca bệnh hay người mang số, mã \"{}\" trong phạm vi của bạn",
+                        r.source
+                    ),
+                ));
+            }
+            found
+        };
+        let exposure = match r.exposure.parse(self.today) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                errors.extend(row_errors(kind, &e));
+                None
+            }
+        };
+        match (person, source, exposure) {
+            (Some(p), Some(s), Some(e)) if errors.is_empty() => Ok((p, s, e)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The check of a list of any kind.
+pub enum Checker {
+    Returnees(ReturneeCheck),
+    Cases(CaseCheck),
+    Contacts(ContactCheck),
+}
+
+impl Checker {
+    pub async fn new(
+        store: &Store,
+        scope: &Scope,
+        kind: ImportKind,
+        settings: &ImportSettings,
+        mapping: Mapping,
+        today: NaiveDate,
+    ) -> Result<Self, StoreError> {
+        Ok(match kind {
+            ImportKind::Returnees => Checker::Returnees(
+                ReturneeCheck::new(store, scope, settings, mapping, today).await?,
+            ),
+            ImportKind::Cases => Checker::Cases(CaseCheck {
+                mapping,
+                today,
+                disease: disease_code(settings),
+                diseases: store
+                    .diseases()
+                    .await?
+                    .into_iter()
+                    .map(|d| d.code)
+                    .collect(),
+                communes: store.commune_resolver(scope, today).await?,
+            }),
+            ImportKind::Contacts => Checker::Contacts(ContactCheck {
+                mapping,
+                today,
+                disease_id: store
+                    .disease_for_input(&disease_code(settings))
+                    .await?
+                    .disease
+                    .id,
+                scope: scope.clone(),
+                communes: store.commune_resolver(scope, today).await?,
+                sources: HashMap::new(),
+            }),
+        })
+    }
+
+    pub fn kind(&self) -> ImportKind {
+        match self {
+            Checker::Returnees(_) => ImportKind::Returnees,
+            Checker::Cases(_) => ImportKind::Cases,
+            Checker::Contacts(_) => ImportKind::Contacts,
+        }
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        match self {
+            Checker::Returnees(c) => &c.mapping,
+            Checker::Cases(c) => &c.mapping,
+            Checker::Contacts(c) => &c.mapping,
+        }
+    }
+
+    /// Whatever a chunk's rows need from the database before they are checked.
+    async fn prepare(&mut self, store: &Store, chunk: &[Row]) -> Result<(), StoreError> {
+        match self {
+            Checker::Contacts(c) => c.prepare(store, chunk).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// One row alone: the ID number of its new person when valid.
+    fn row_id(&self, cells: &[String]) -> Result<Option<String>, Vec<RowError>> {
+        let person = match self {
+            Checker::Returnees(c) => c.row(cells)?.person,
+            Checker::Cases(c) => c.row(cells)?.0,
+            Checker::Contacts(c) => c.row(cells)?.0,
+        };
+        Ok(person.id.map(|d| d.number))
+    }
+}
+
 /// One bit per line: the valid rows of a check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineSet(Vec<u64>);
@@ -467,24 +745,24 @@ fn push_bad(report: &mut Report, line: u32, name: String, errors: Vec<RowError>)
     }
 }
 
-/// Checks every row of a returnee list: each row alone ([`ReturneeCheck::row`]), its ID number
+/// Checks every row of a list: each row alone (e.g. [`ReturneeCheck::row`]), its ID number
 /// against the other rows and against the people already registered. Reads only.
-pub async fn check_returnees(
+pub async fn check_rows(
     store: &Store,
-    ctx: &ReturneeCheck,
+    ctx: &mut Checker,
     content: Bytes,
     format: Format,
     header_line: u32,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<Outcome, StoreError> {
-    let kind = ImportKind::Returnees;
+    let kind = ctx.kind();
     // The ID numbers first: a number on two rows makes both bad.
     let mut dups = Duplicates::new();
-    if ctx.mapping.column("id_number").is_some() {
+    if ctx.mapping().column("id_number").is_some() {
         let mut data = DataRows::new(content.clone(), format, header_line);
         while let Some(chunk) = data.next_chunk().await? {
             for row in &chunk {
-                dups.add(&ctx.mapping.cell("id_number", &row.cells), row.line);
+                dups.add(&ctx.mapping().cell("id_number", &row.cells), row.line);
             }
         }
         dups.keep_repeated();
@@ -498,15 +776,16 @@ pub async fn check_returnees(
     };
     let mut data = DataRows::new(content, format, header_line);
     while let Some(chunk) = data.next_chunk().await? {
+        ctx.prepare(store, &chunk).await?;
         let start = out.report.rows.len();
         let mut valid: Vec<(u32, String, Option<String>)> = Vec::new();
         for row in &chunk {
             out.report.total += 1;
-            let name = ctx.mapping.cell("full_name", &row.cells);
-            let id_text = ctx.mapping.cell("id_number", &row.cells);
-            let mut errors = match ctx.row(&row.cells) {
-                Ok(input) => {
-                    valid.push((row.line, name.clone(), input.person.id.map(|d| d.number)));
+            let name = ctx.mapping().cell("full_name", &row.cells);
+            let id_text = ctx.mapping().cell("id_number", &row.cells);
+            let mut errors = match ctx.row_id(&row.cells) {
+                Ok(number) => {
+                    valid.push((row.line, name.clone(), number));
                     Vec::new()
                 }
                 Err(e) => e,
@@ -599,24 +878,24 @@ impl Progress {
     }
 }
 
-/// Imports the valid rows of a returnee list, all or none: the rows are checked again (nothing
-/// written meanwhile: on SQLite the import's transaction holds the write lock), then written in
-/// one transaction. A check that now finds another number of valid rows than `expected` (the
-/// database changed since) stops the run. Gives the batch and the rows written.
+/// Imports the valid rows of a list, all or none: the rows are checked again (nothing written
+/// meanwhile: on SQLite the import's transaction holds the write lock), then written in one
+/// transaction. A check that now finds another number of valid rows than `expected` (the
+/// database changed since) stops the run. Gives the batch (returnees) and the rows written.
 #[allow(clippy::too_many_arguments)]
-pub async fn import_returnees(
+pub async fn import_rows(
     store: &Store,
     scope: &Scope,
     who: &Who,
-    ctx: &ReturneeCheck,
+    ctx: &mut Checker,
     content: Bytes,
     format: Format,
     header_line: u32,
     file_name: &str,
     expected: Option<u64>,
     progress: &(dyn Fn(Step) + Send + Sync),
-) -> Result<(i64, u64), StoreError> {
-    let checked = check_returnees(store, ctx, content.clone(), format, header_line, &|n| {
+) -> Result<(Option<i64>, u64), StoreError> {
+    let checked = check_rows(store, ctx, content.clone(), format, header_line, &|n| {
         progress(Step {
             phase: "checking",
             done: n,
@@ -635,46 +914,83 @@ pub async fn import_returnees(
     if valid == 0 {
         return Err(Invalid::field("file", "không có dòng hợp lệ nào để nhập").into());
     }
-    let mut import = store
-        .begin_returnee_import(scope, who, &ctx.batch, ctx.fallback.as_ref())
-        .await?;
+    let still = |line: u32, e: Vec<RowError>| {
+        StoreError::Internal(format!(
+            "dòng {line} không còn hợp lệ: {}",
+            e.iter().map(RowError::text).collect::<Vec<_>>().join("; ")
+        ))
+    };
+    let step = |written: u64| {
+        progress(Step {
+            phase: "writing",
+            done: written,
+            total: valid,
+        })
+    };
     let mut data = DataRows::new(content, format, header_line);
     let mut written = 0u64;
-    let mut buf: Vec<ReturneeInput> = Vec::with_capacity(CHUNK);
-    while let Some(chunk) = data.next_chunk().await? {
-        for row in chunk {
-            if !checked.valid_lines.contains(row.line) {
-                continue;
+    match ctx {
+        Checker::Returnees(ctx) => {
+            let mut import = store
+                .begin_returnee_import(scope, who, &ctx.batch, ctx.fallback.as_ref())
+                .await?;
+            let mut buf: Vec<ReturneeInput> = Vec::with_capacity(CHUNK);
+            while let Some(chunk) = data.next_chunk().await? {
+                for row in chunk {
+                    if !checked.valid_lines.contains(row.line) {
+                        continue;
+                    }
+                    buf.push(ctx.row(&row.cells).map_err(|e| still(row.line, e))?);
+                }
+                if buf.len() >= CHUNK {
+                    import.add(&buf).await?;
+                    written += buf.len() as u64;
+                    buf.clear();
+                    step(written);
+                }
             }
-            buf.push(ctx.row(&row.cells).map_err(|e| {
-                StoreError::Internal(format!(
-                    "dòng {} không còn hợp lệ: {}",
-                    row.line,
-                    e.iter().map(RowError::text).collect::<Vec<_>>().join("; ")
-                ))
-            })?);
+            if !buf.is_empty() {
+                import.add(&buf).await?;
+                written += buf.len() as u64;
+            }
+            step(written);
+            let (batch, rows) = import.commit(file_name).await?;
+            Ok((Some(batch), rows))
         }
-        if buf.len() >= CHUNK {
-            import.add(&buf).await?;
-            written += buf.len() as u64;
-            buf.clear();
-            progress(Step {
-                phase: "writing",
-                done: written,
-                total: valid,
-            });
+        Checker::Cases(ctx) => {
+            let mut import = store.begin_case_import(who).await?;
+            while let Some(chunk) = data.next_chunk().await? {
+                for row in chunk {
+                    if !checked.valid_lines.contains(row.line) {
+                        continue;
+                    }
+                    let (person, case) = ctx.row(&row.cells).map_err(|e| still(row.line, e))?;
+                    import.add(&person, &case).await?;
+                    written += 1;
+                }
+                step(written);
+            }
+            Ok((None, import.commit(file_name).await?))
+        }
+        Checker::Contacts(ctx) => {
+            let mut import = store
+                .begin_contact_import(scope, who, ctx.disease_id, &ctx.source_ids())
+                .await?;
+            while let Some(chunk) = data.next_chunk().await? {
+                for row in chunk {
+                    if !checked.valid_lines.contains(row.line) {
+                        continue;
+                    }
+                    let (person, source, exposure) =
+                        ctx.row(&row.cells).map_err(|e| still(row.line, e))?;
+                    import.add(&person, source, &exposure).await?;
+                    written += 1;
+                }
+                step(written);
+            }
+            Ok((None, import.commit(file_name).await?))
         }
     }
-    if !buf.is_empty() {
-        import.add(&buf).await?;
-        written += buf.len() as u64;
-    }
-    progress(Step {
-        phase: "writing",
-        done: written,
-        total: valid,
-    });
-    import.commit(file_name).await
 }
 
 /// Kept from the upload form: the batch (and decision) typed and the file.
@@ -703,12 +1019,24 @@ pub async fn upload(
         .into());
     }
     let mut errors: Vec<FieldError> = Vec::new();
-    let batch = match returnee_batch(&up.settings, today) {
-        Ok((b, _)) => Some(b),
-        Err(e) => {
-            errors.extend(e.0);
-            None
+    let batch = if up.kind == ImportKind::Returnees {
+        match returnee_batch(&up.settings, today) {
+            Ok((b, _)) => Some(b),
+            Err(e) => {
+                errors.extend(e.0);
+                None
+            }
         }
+    } else {
+        up.settings.batch = Default::default();
+        up.settings.fallback = Default::default();
+        up.settings.disease = disease_code(&up.settings);
+        match store.disease_for_input(&up.settings.disease).await {
+            Ok(_) => {}
+            Err(StoreError::Invalid(e)) => errors.extend(e.0),
+            Err(e) => return Err(e),
+        }
+        None
     };
     if let Some(b) = &batch {
         match store.area(scope, &b.area_id).await {
@@ -736,13 +1064,12 @@ pub async fn upload(
             None
         }
     };
-    let (Some(batch), Some(preview)) = (batch, preview) else {
+    let (Some(preview), true) = (preview, errors.is_empty()) else {
         return Err(Invalid(errors).into());
     };
-    if !errors.is_empty() {
-        return Err(Invalid(errors).into());
+    if up.kind == ImportKind::Returnees {
+        up.settings.batch.source = BatchSource::Excel.as_str().to_owned();
     }
-    up.settings.batch.source = BatchSource::Excel.as_str().to_owned();
     up.settings.header_line = preview.header_line;
     up.settings.headers = preview.headers.clone();
     up.settings.mapping = None;
@@ -756,7 +1083,7 @@ pub async fn upload(
         .create_import_job(
             who,
             up.kind,
-            &batch.area_id,
+            batch.as_ref().map(|b| &b.area_id),
             &file_name,
             Vec::from(content),
             &settings,
@@ -820,11 +1147,18 @@ pub async fn check_job(
         None => offered_mapping(store, who, &job).await?,
     };
     mapping.check(kind, settings.headers.len())?;
-    let ctx = ReturneeCheck::new(store, scope, &settings, mapping.clone(), today).await?;
+    let mut ctx = Checker::new(store, scope, kind, &settings, mapping.clone(), today).await?;
     let content = Bytes::from(store.import_job_content(who, id).await?);
     let format = sniff(&content, &job.file_name)?;
-    let outcome =
-        check_returnees(store, &ctx, content, format, settings.header_line, &|_| {}).await?;
+    let outcome = check_rows(
+        store,
+        &mut ctx,
+        content,
+        format,
+        settings.header_line,
+        &|_| {},
+    )
+    .await?;
     let report = outcome.report;
     let saved = mapping.to_saved(&settings.headers);
     settings.mapping = Some(mapping);
@@ -911,21 +1245,21 @@ async fn run_job(
     today: NaiveDate,
     job: &JobRow,
     expected: Option<u64>,
-) -> Result<(i64, u64), StoreError> {
+) -> Result<(Option<i64>, u64), StoreError> {
     let settings = settings_of(job)?;
     let mapping = settings
         .mapping
         .clone()
         .ok_or_else(|| StoreError::Conflict("chưa chọn cột".into()))?;
-    let ctx = ReturneeCheck::new(&s.store, scope, &settings, mapping, today).await?;
+    let mut ctx = Checker::new(&s.store, scope, kind_of(job)?, &settings, mapping, today).await?;
     let content = Bytes::from(s.store.import_job_content(who, job.id).await?);
     let format = sniff(&content, &job.file_name)?;
     let id = job.id;
-    import_returnees(
+    import_rows(
         &s.store,
         scope,
         who,
-        &ctx,
+        &mut ctx,
         content,
         format,
         settings.header_line,

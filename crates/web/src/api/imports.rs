@@ -1,10 +1,11 @@
 //! `/api/v1/imports…`: lists imported from Excel, as on the pages. Upload the file with the
-//! batch (`POST /api/v1/imports/returnees`, multipart) → the job with the file's headers and the
+//! batch (`POST /api/v1/imports/returnees`, multipart), or with the disease
+//! (`POST /api/v1/imports/cases`, `POST /api/v1/imports/contacts`) → the job with the file's headers and the
 //! columns offered; check it with the columns chosen (`POST /api/v1/imports/{id}/validate`) →
 //! the report of every bad row; import the valid rows (`POST /api/v1/imports/{id}/run`, 202) and
 //! follow the job (`GET /api/v1/imports/{id}`) until `done` (with its batch) or `failed` (nothing
-//! written). A job is read by the account that uploaded it only; it runs once. Needs
-//! `manage_quarantine`.
+//! written). A job is read by the account that uploaded it only; it runs once. Returnees need
+//! `manage_quarantine`; cases and contacts `edit_surveillance`.
 
 use super::require;
 use crate::AppState;
@@ -34,6 +35,8 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.merge(
         OpenApiRouter::<AppState>::new()
             .routes(routes!(upload_returnees))
+            .routes(routes!(upload_cases))
+            .routes(routes!(upload_contacts))
             .layer(axum::extract::DefaultBodyLimit::disable()),
     )
     .routes(routes!(get_one))
@@ -113,7 +116,7 @@ impl From<Report> for JobReport {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Job {
     pub id: i64,
-    /// `returnees`.
+    /// `returnees`, `cases` or `contacts`.
     pub kind: String,
     /// `uploaded`, `checked`, `running`, `done` or `failed`.
     pub status: String,
@@ -141,8 +144,10 @@ pub struct Job {
     pub error: String,
     /// The batch written, when done.
     pub batch_id: Option<i64>,
-    /// The receiving commune (its work list: `/api/v1/quarantine/work?area=…`).
+    /// The receiving commune (its work list: `/api/v1/quarantine/work?area=…`); returnees only.
     pub area_id: String,
+    /// Cases and contacts: the disease of the rows naming none.
+    pub disease: String,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -157,6 +162,11 @@ async fn job_body(
     let settings = engine::settings_of(&job)?;
     let mapping = engine::offered_mapping(&s.store, &u.who(), &job).await?;
     let progress = s.imports.get(job.id);
+    let disease = if kind == ImportKind::Returnees {
+        String::new()
+    } else {
+        engine::disease_code(&settings)
+    };
     Ok(Job {
         id: job.id,
         kind: job.kind.clone(),
@@ -189,6 +199,7 @@ async fn job_body(
         progress,
         error: job.error.clone(),
         batch_id: job.batch_id,
+        disease,
         area_id: settings.batch.area_id,
         created_at: job.created_at,
         finished_at: job.finished_at,
@@ -218,6 +229,17 @@ pub struct ReturneeUpload {
     pub fallback_monitoring_days: String,
     /// The document deciding it.
     pub fallback_basis: String,
+    /// The list: .xlsx (first sheet) or UTF-8 CSV.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// The multipart body of a case or contact list: the disease and `file`.
+#[derive(Debug, Default, ToSchema)]
+#[allow(dead_code)]
+pub struct ListUpload {
+    /// The disease of rows naming none (`covid19` when empty).
+    pub disease: String,
     /// The list: .xlsx (first sheet) or UTF-8 CSV.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
@@ -319,6 +341,66 @@ pub async fn upload_returnees(
     ))
 }
 
+async fn upload_list(
+    s: AppState,
+    u: Authed,
+    kind: ImportKind,
+    req: Request,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    require(&u, engine::permission(kind))?;
+    let (f, file_name, content) = read_multipart(&s, req).await?;
+    let (job, Preview { sample, .. }) = engine::upload(
+        &s.store,
+        &u.scope(engine::permission(kind)),
+        &u.who(),
+        s.clock.today(),
+        engine::Upload {
+            kind,
+            settings: ImportSettings {
+                disease: f.get("disease").cloned().unwrap_or_default(),
+                ..ImportSettings::default()
+            },
+            file_name,
+            content,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(job_body(&s, &u, job, sample).await?),
+    ))
+}
+
+/// Upload a case list: each row a person (full name, ID number, birth, sex, phone, commune …)
+/// and their case (classification, case code, onset, sample and confirmation dates, where
+/// found). Then validate and run as any list. Needs `edit_surveillance`.
+#[utoipa::path(post, path = "/api/v1/imports/cases", tag = "imports",
+    request_body(content = ListUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = Job), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn upload_cases(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    req: Request,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    upload_list(s, u, ImportKind::Cases, req).await
+}
+
+/// Upload a contact list: each row a contact person and their source (the ID number or case
+/// code of a case within your area), with the first and last contact dates. Running it
+/// recomputes the F-levels around each source. Needs `edit_surveillance`.
+#[utoipa::path(post, path = "/api/v1/imports/contacts", tag = "imports",
+    request_body(content = ListUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = Job), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = []), ("session" = [])))]
+pub async fn upload_contacts(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    req: Request,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    upload_list(s, u, ImportKind::Contacts, req).await
+}
+
 /// One of your import jobs: its status, counts, report, progress while running, and its batch
 /// once done.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", params(("id" = i64, Path)),
@@ -329,8 +411,8 @@ pub async fn get_one(
     ApiUser(u): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Job>, ApiError> {
-    require(&u, Permission::ManageQuarantine)?;
     let job = s.store.import_job(&u.who(), id).await?;
+    require(&u, engine::permission(engine::kind_of(&job)?))?;
     Ok(Json(job_body(&s, &u, job, vec![]).await?))
 }
 
@@ -398,9 +480,10 @@ pub async fn validate(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ValidateBody>,
 ) -> Result<Json<Job>, ApiError> {
-    require(&u, Permission::ManageQuarantine)?;
     let who = u.who();
     let job = s.store.import_job(&who, id).await?;
+    let permission = engine::permission(engine::kind_of(&job)?);
+    require(&u, permission)?;
     let mapping = match &b.mapping {
         Some(given) => Some(mapping_of(
             engine::kind_of(&job)?,
@@ -411,7 +494,7 @@ pub async fn validate(
     };
     let (job, _) = engine::check_job(
         &s.store,
-        &u.scope(Permission::ManageQuarantine),
+        &u.scope(permission),
         &who,
         s.clock.today(),
         id,
@@ -432,8 +515,10 @@ pub async fn run(
     ApiUser(u): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
-    require(&u, Permission::ManageQuarantine)?;
-    let job = engine::start(&s, u.scope(Permission::ManageQuarantine), u.who(), id).await?;
+    let job = s.store.import_job(&u.who(), id).await?;
+    let permission = engine::permission(engine::kind_of(&job)?);
+    require(&u, permission)?;
+    let job = engine::start(&s, u.scope(permission), u.who(), id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(job_body(&s, &u, job, vec![]).await?),

@@ -1,4 +1,6 @@
-//! Excel import of returnee lists (`/quarantine/returnees/import`): the batch and the file;
+//! Excel import of lists — returnees (`/quarantine/returnees/import`), cases (`/cases/import`)
+//! and contacts (`/persons/contacts/import`), the same pages for each: the batch (returnees) or
+//! the disease (cases, contacts) and the file;
 //! choosing which column holds which field (remembered for next time); the report of every bad
 //! row; importing the valid rows with a progress bar; the batch and the receiving commune's
 //! work list when done. The engine is [`crate::imports`].
@@ -16,7 +18,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chongdich_domain::access::Permission;
 use chongdich_domain::import::{ImportKind, ImportSettings, Mapping, Report};
 use chongdich_domain::quarantine::OrderKind;
 use chongdich_domain::quarantine::order::FallbackDraft;
@@ -27,17 +28,91 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/quarantine/returnees/import",
-            get(form_page)
-                .post(upload)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route("/quarantine/returnees/import/{id}", get(job_page))
-        .route("/quarantine/returnees/import/{id}/check", post(check))
-        .route("/quarantine/returnees/import/{id}/run", post(run))
-        .route("/static/import.js", get(script))
+    let mut r = Router::new();
+    for kind in ImportKind::ALL.iter().copied() {
+        let base = pages(kind).base;
+        r = r
+            .route(
+                base,
+                get(move |st: State<AppState>, pu: PageUser| form_page(kind, st, pu))
+                    .post(
+                        move |st: State<AppState>, pu: PageUser, req: axum::extract::Request| {
+                            upload(kind, st, pu, req)
+                        },
+                    )
+                    .layer(axum::extract::DefaultBodyLimit::disable()),
+            )
+            .route(
+                &format!("{base}/{{id}}"),
+                get(
+                    move |st: State<AppState>, pu: PageUser, p: Path<i64>, q: Query<JobQuery>| {
+                        job_page(kind, st, pu, p, q)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/{{id}}/check"),
+                post(
+                    move |st: State<AppState>,
+                          p: Path<i64>,
+                          sub: Submitted<HashMap<String, String>>| {
+                        check(kind, st, p, sub)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/{{id}}/run"),
+                post(
+                    move |st: State<AppState>, p: Path<i64>, sub: Submitted<super::Empty>| {
+                        run(kind, st, p, sub)
+                    },
+                ),
+            );
+    }
+    r.route("/static/import.js", get(script))
+}
+
+/// Where the pages of a kind live and what they hang under.
+#[derive(Debug, Clone, Copy)]
+pub struct KindPages {
+    pub kind: &'static str,
+    /// The form's path; a job's pages are under it.
+    pub base: &'static str,
+    /// The breadcrumbs above it.
+    pub crumbs: &'static [(&'static str, &'static str)],
+    /// The section of the menu.
+    pub section: &'static str,
+    /// "Nhập danh sách người về từ Excel".
+    pub title: &'static str,
+}
+
+pub fn pages(kind: ImportKind) -> KindPages {
+    match kind {
+        ImportKind::Returnees => KindPages {
+            kind: "returnees",
+            base: "/quarantine/returnees/import",
+            crumbs: &[
+                ("/quarantine", "Cách ly"),
+                ("/quarantine/returnees", "Người về từ vùng dịch"),
+            ],
+            section: "quarantine",
+            title: "Nhập danh sách người về từ Excel",
+        },
+        ImportKind::Cases => KindPages {
+            kind: "cases",
+            base: "/cases/import",
+            crumbs: &[("/cases", "Ca bệnh")],
+            section: "cases",
+            title: "Nhập danh sách ca bệnh từ Excel",
+        },
+        ImportKind::Contacts => KindPages {
+            kind: "contacts",
+            base: "/persons/contacts/import",
+            crumbs: &[("/persons", "Người")],
+            section: "persons",
+            title: "Nhập danh sách người tiếp xúc từ Excel",
+        },
+    }
 }
 
 const IMPORT_JS: &str = include_str!("../../static/import.js");
@@ -53,12 +128,12 @@ async fn script() -> Response {
         .into_response()
 }
 
-fn layout(u: &Authed, title: impl Into<String>) -> Layout {
-    Layout::for_user(u, title, "quarantine")
+fn layout(u: &Authed, kind: ImportKind, title: impl Into<String>) -> Layout {
+    Layout::for_user(u, title, pages(kind).section)
 }
 
-fn job_path(id: i64) -> String {
-    format!("/quarantine/returnees/import/{id}")
+fn job_path(kind: ImportKind, id: i64) -> String {
+    format!("{}/{id}", pages(kind).base)
 }
 
 /// A field of the list with its column, for the table of accepted columns and the mapping.
@@ -111,35 +186,61 @@ pub fn column_letter(i: usize) -> String {
 #[template(path = "import_form.html")]
 struct FormPage {
     l: Layout,
+    k: KindPages,
     form: BatchForm,
+    /// Cases and contacts: the disease chosen.
+    disease: String,
+    diseases: Vec<Choice>,
     errors: FormErrors,
     areas: Vec<Choice>,
     kinds: Vec<Choice>,
     targets: Vec<TargetLine>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn form_view(
     s: &AppState,
     u: &Authed,
+    kind: ImportKind,
     form: BatchForm,
+    disease: String,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    require(u, Permission::ManageQuarantine)?;
-    let areas = commune_choices(s, u)
-        .await?
-        .into_iter()
-        .filter(|c| !c.value.starts_with('T'))
-        .collect();
+    require(u, engine::permission(kind))?;
+    let (areas, diseases) = if kind == ImportKind::Returnees {
+        let areas = commune_choices(s, u)
+            .await?
+            .into_iter()
+            .filter(|c| !c.value.starts_with('T'))
+            .collect();
+        (areas, Vec::new())
+    } else {
+        let diseases = s
+            .store
+            .diseases()
+            .await?
+            .into_iter()
+            .map(|d| Choice::new(d.code, d.name))
+            .collect();
+        (Vec::new(), diseases)
+    };
     render_status(
         status,
         &FormPage {
-            l: layout(u, "Nhập danh sách người về từ Excel"),
+            l: layout(u, kind, pages(kind).title),
+            k: pages(kind),
             kinds: OrderKind::ALL
                 .iter()
                 .map(|k| Choice::new(k.as_str(), k.label()))
                 .collect(),
-            targets: target_lines(ImportKind::Returnees, None),
+            targets: target_lines(kind, None),
+            disease: if disease.is_empty() {
+                "covid19".to_owned()
+            } else {
+                disease
+            },
+            diseases,
             areas,
             form,
             errors,
@@ -148,56 +249,67 @@ async fn form_view(
 }
 
 pub async fn form_page(
+    kind: ImportKind,
     State(s): State<AppState>,
     PageUser(u): PageUser,
 ) -> Result<Response, PageError> {
     form_view(
         &s,
         &u,
+        kind,
         BatchForm::default(),
+        String::new(),
         FormErrors::default(),
         StatusCode::OK,
     )
     .await
 }
 
-/// The upload (multipart: the batch's fields, the decision's, csrf, file).
+/// The upload (multipart: the batch's fields and the decision's for returnees, the disease
+/// for cases and contacts, csrf, file).
 pub async fn upload(
+    kind: ImportKind,
     State(s): State<AppState>,
     PageUser(u): PageUser,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    require(&u, Permission::ManageQuarantine)?;
+    require(&u, engine::permission(kind))?;
     let up = super::Upload::read(&s, &u, req).await?;
-    let form = BatchForm {
-        batch: BatchDraft {
-            area_id: up.text("area_id"),
-            origin: up.text("origin"),
-            origin_area_id: up.text("origin_area_id"),
-            origin_level: up.text("origin_level"),
-            transport: up.text("transport"),
-            arrived_on: up.text("arrived_on"),
-            source: String::new(),
-            notes: up.text("notes"),
-        },
-        fallback: FallbackDraft {
-            fallback_kind: up.text("fallback_kind"),
-            fallback_days: up.text("fallback_days"),
-            fallback_test_days: up.text("fallback_test_days"),
-            fallback_monitoring_days: up.text("fallback_monitoring_days"),
-            fallback_basis: up.text("fallback_basis"),
-        },
+    let form = if kind == ImportKind::Returnees {
+        BatchForm {
+            batch: BatchDraft {
+                area_id: up.text("area_id"),
+                origin: up.text("origin"),
+                origin_area_id: up.text("origin_area_id"),
+                origin_level: up.text("origin_level"),
+                transport: up.text("transport"),
+                arrived_on: up.text("arrived_on"),
+                source: String::new(),
+                notes: up.text("notes"),
+            },
+            fallback: FallbackDraft {
+                fallback_kind: up.text("fallback_kind"),
+                fallback_days: up.text("fallback_days"),
+                fallback_test_days: up.text("fallback_test_days"),
+                fallback_monitoring_days: up.text("fallback_monitoring_days"),
+                fallback_basis: up.text("fallback_basis"),
+            },
+        }
+    } else {
+        BatchForm::default()
     };
+    let disease = up.text("disease");
     let uploaded = engine::upload(
         &s.store,
-        &u.scope(Permission::ManageQuarantine),
+        &u.scope(engine::permission(kind)),
         &u.who(),
         s.clock.today(),
         engine::Upload {
-            kind: ImportKind::Returnees,
+            kind,
             settings: ImportSettings {
                 batch: form.batch.clone(),
                 fallback: form.fallback.clone(),
+                disease: disease.clone(),
                 ..ImportSettings::default()
             },
             file_name: up.file_name("file").to_owned(),
@@ -206,9 +318,18 @@ pub async fn upload(
     )
     .await;
     match uploaded {
-        Ok((job, _)) => Ok(see_other(&job_path(job.id))),
+        Ok((job, _)) => Ok(see_other(&job_path(kind, job.id))),
         Err(StoreError::Invalid(e)) => {
-            form_view(&s, &u, form, e.into(), StatusCode::UNPROCESSABLE_ENTITY).await
+            form_view(
+                &s,
+                &u,
+                kind,
+                form,
+                disease,
+                e.into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -224,6 +345,7 @@ pub struct HeaderChoice {
 #[template(path = "import_mapping.html")]
 struct MappingPage {
     l: Layout,
+    k: KindPages,
     job: JobLine,
     targets: Vec<TargetLine>,
     headers: Vec<HeaderChoice>,
@@ -236,6 +358,8 @@ struct MappingPage {
 /// A job as shown.
 pub struct JobLine {
     pub id: i64,
+    pub kind: &'static str,
+    pub disease: String,
     pub file_name: String,
     pub status: &'static str,
     pub created_at: String,
@@ -257,6 +381,10 @@ fn job_line(job: &JobRow) -> JobLine {
     let settings = engine::settings_of(job).unwrap_or_default();
     JobLine {
         id: job.id,
+        kind: engine::kind_of(job)
+            .map(|k| k.as_str())
+            .unwrap_or("returnees"),
+        disease: engine::disease_code(&settings),
         file_name: job.file_name.clone(),
         status: job.status().label(),
         created_at: vn_datetime(&job.created_at),
@@ -298,7 +426,8 @@ async fn mapping_view(
     render_status(
         status,
         &MappingPage {
-            l: layout(u, format!("Chọn cột — {}", job.file_name)),
+            l: layout(u, kind, format!("Chọn cột — {}", job.file_name)),
+            k: pages(kind),
             job: job_line(job),
             targets: target_lines(kind, Some(&mapping)),
             headers: headers
@@ -338,6 +467,7 @@ pub struct BadRow {
 #[template(path = "import_job.html")]
 struct JobPage {
     l: Layout,
+    k: KindPages,
     job: JobLine,
     status: &'static str,
     bad: Vec<BadRow>,
@@ -357,10 +487,12 @@ async fn job_view(s: &AppState, u: &Authed, job: &JobRow) -> Result<Response, Pa
     {
         (done, total, phase) = (step.done, step.total, step.phase);
     }
+    let kind = engine::kind_of(job)?;
     render_status(
         StatusCode::OK,
         &JobPage {
-            l: layout(u, format!("Nhập danh sách — {}", job.file_name)),
+            l: layout(u, kind, format!("Nhập danh sách — {}", job.file_name)),
+            k: pages(kind),
             job: job_line(job),
             status: status.as_str(),
             unlisted: vn_number(i64::try_from(report.unlisted()).unwrap_or(i64::MAX)),
@@ -387,13 +519,18 @@ pub struct JobQuery {
 
 /// The job as it stands: choosing columns, the report, the progress, or the outcome.
 pub async fn job_page(
+    kind: ImportKind,
     State(s): State<AppState>,
     PageUser(u): PageUser,
     Path(id): Path<i64>,
     Query(q): Query<JobQuery>,
 ) -> Result<Response, PageError> {
-    require(&u, Permission::ManageQuarantine)?;
+    require(&u, engine::permission(kind))?;
     let job = found(s.store.import_job(&u.who(), id).await)?;
+    let actual = engine::kind_of(&job)?;
+    if actual != kind {
+        return Ok(see_other(&job_path(actual, id)));
+    }
     match job.status() {
         JobStatus::Uploaded => {
             mapping_view(&s, &u, &job, None, FormErrors::default(), StatusCode::OK).await
@@ -407,15 +544,18 @@ pub async fn job_page(
 
 /// "Kiểm tra": the columns chosen (`map_{field}` = column number, empty for none).
 pub async fn check(
+    kind: ImportKind,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     sub: Submitted<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let u = &sub.user;
-    require(u, Permission::ManageQuarantine)?;
+    require(u, engine::permission(kind))?;
     let who = u.who();
     let job = found(s.store.import_job(&who, id).await)?;
-    let kind = engine::kind_of(&job)?;
+    if engine::kind_of(&job)? != kind {
+        return Err(StoreError::NotFound("lượt nhập").into());
+    }
     let settings = engine::settings_of(&job)?;
     let choices = sub
         .form
@@ -446,7 +586,7 @@ pub async fn check(
     };
     match engine::check_job(
         &s.store,
-        &u.scope(Permission::ManageQuarantine),
+        &u.scope(engine::permission(kind)),
         &who,
         s.clock.today(),
         id,
@@ -454,7 +594,7 @@ pub async fn check(
     )
     .await
     {
-        Ok(_) => Ok(see_other(&job_path(id))),
+        Ok(_) => Ok(see_other(&job_path(kind, id))),
         Err(StoreError::Invalid(e)) => {
             mapping_view(
                 &s,
@@ -472,14 +612,19 @@ pub async fn check(
 
 /// "Nhập N dòng hợp lệ": starts the import in the background, then shows its progress.
 pub async fn run(
+    kind: ImportKind,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     sub: Submitted<super::Empty>,
 ) -> Result<Response, PageError> {
     let u = &sub.user;
-    require(u, Permission::ManageQuarantine)?;
-    engine::start(&s, u.scope(Permission::ManageQuarantine), u.who(), id).await?;
-    Ok(see_other(&job_path(id)))
+    require(u, engine::permission(kind))?;
+    let job = found(s.store.import_job(&u.who(), id).await)?;
+    if engine::kind_of(&job)? != kind {
+        return Err(StoreError::NotFound("lượt nhập").into());
+    }
+    engine::start(&s, u.scope(engine::permission(kind)), u.who(), id).await?;
+    Ok(see_other(&job_path(kind, id)))
 }
 
 #[cfg(test)]

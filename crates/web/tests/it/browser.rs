@@ -537,8 +537,13 @@ fn expect_link(links: &[(String, String)], path: &str, text: &str) -> Checked {
 /// browsers start) gets one more try: opening a page is a GET, so trying again changes nothing.
 pub(crate) async fn goto(c: &Client, url: &str) -> Checked {
     match c.goto(url).await {
-        Err(e) if e.to_string().contains("Timed out receiving message from renderer") => {
-            c.goto(url).await.map_err(|e| format!("opening {url} (second try): {e}"))
+        Err(e)
+            if e.to_string()
+                .contains("Timed out receiving message from renderer") =>
+        {
+            c.goto(url)
+                .await
+                .map_err(|e| format!("opening {url} (second try): {e}"))
         }
         other => other.map_err(|e| format!("opening {url}: {e}")),
     }

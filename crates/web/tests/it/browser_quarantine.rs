@@ -43,7 +43,12 @@ async fn a_ward_follows_its_returnees_records_a_checkin_and_a_person_declares_by
             .parse()
             .expect("fallback");
             let row = store
-                .create_batch(&Scope::everywhere(), &Who::console(), &batch, fallback.as_ref())
+                .create_batch(
+                    &Scope::everywhere(),
+                    &Who::console(),
+                    &batch,
+                    fallback.as_ref(),
+                )
                 .await
                 .expect("batch written");
             for name in ["Lê Thị Bình", "Trần Văn Cường"] {

@@ -2,6 +2,9 @@
 //! row is reported by line and column, its valid rows imported in one go with their orders and
 //! seen in the receiving commune's work list; files that are not lists, lists without a header
 //! row, a run asked twice, a database that changed since the check; the columns remembered.
+//! Case and contact lists go through the same engine: a case list's bad row named, its cases
+//! imported with their classification; contacts of a confirmed case becoming F1, an unknown
+//! source reported on its column, nothing written when a run fails.
 
 use crate::support::{Session, TestApp};
 use axum::body::Body;
@@ -774,4 +777,482 @@ async fn the_pages_upload_choose_columns_report_and_import() {
     let other = app.login("admin_a").await;
     let (st, _) = app.page(&other, &path).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// `POST {path}` (an upload of any kind) with a bearer token.
+async fn upload_to(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (StatusCode, Value) {
+    let (content_type, body) = multipart(fields, file);
+    let (status, _, bytes) = app
+        .send(
+            Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    (
+        status,
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+    )
+}
+
+/// Validates a job with the columns offered, then runs it and waits for the end.
+async fn validate(app: &TestApp, t: &str, id: i64) -> Value {
+    let (s, v) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/imports/{id}/validate"),
+            t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+async fn run(app: &TestApp, t: &str, id: i64) -> Value {
+    let (s, v) = app
+        .api(Method::POST, &format!("/api/v1/imports/{id}/run"), t, None)
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    wait(app, t, id).await
+}
+
+async fn person_id(app: &TestApp, name: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let db = app.store().connection();
+    db.query_one_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT id FROM persons WHERE full_name = '{name}'"),
+    ))
+    .await
+    .unwrap()
+    .unwrap_or_else(|| panic!("no {name}"))
+    .try_get::<i64>("", "id")
+    .unwrap()
+}
+
+/// A case list: three cases of Lai Châu, the second (line 4) with a classification nobody
+/// knows. Nguyễn Văn An (BN1001) is confirmed, Trần Văn Cường suspected.
+fn case_list() -> Vec<u8> {
+    xlsx(&[
+        &["DANH SÁCH CA BỆNH COVID-19"],
+        &[
+            "STT",
+            "Họ và tên",
+            "Số CCCD/CMND",
+            "Năm sinh",
+            "Giới tính",
+            "Xã/Phường",
+            "Phân loại",
+            "Mã BN",
+            "Ngày khởi phát",
+            "Ngày lấy mẫu",
+            "Ngày có kết quả",
+            "Nơi phát hiện",
+        ],
+        &[
+            "1",
+            "Nguyễn Văn An",
+            "012090000101",
+            "1990",
+            "Nam",
+            "Quyết Thắng",
+            "Xac dinh",
+            "BN1001",
+            "18/06/2021",
+            "19/06/2021",
+            "20/06/2021",
+            "cộng đồng",
+        ],
+        &[
+            "2",
+            "Lê Thị Bình",
+            "012185000202",
+            "1985",
+            "Nữ",
+            "Tân Phong",
+            "chắc chắn",
+            "BN1002",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "3",
+            "Trần Văn Cường",
+            "",
+            "1978",
+            "Nam",
+            "Tân Phong",
+            "nghi ngờ",
+            "",
+            "21/06/2021",
+            "",
+            "",
+            "",
+        ],
+    ])
+}
+
+/// Imports [`case_list`]: its two valid rows.
+async fn import_cases(app: &TestApp, t: &str) -> Value {
+    let bytes = case_list();
+    let (s, job) = upload_to(
+        app,
+        t,
+        "/api/v1/imports/cases",
+        &[],
+        Some(("ca-benh.xlsx", &bytes)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{job}");
+    assert_eq!(job["kind"], "cases");
+    assert_eq!(job["disease"], "covid19");
+    assert_eq!(job["header_line"], 2);
+    for (field, col) in [
+        ("full_name", 1),
+        ("id_number", 2),
+        ("commune", 5),
+        ("classification", 6),
+        ("case_code", 7),
+        ("onset_date", 8),
+        ("sample_date", 9),
+        ("confirmed_date", 10),
+        ("found_in", 11),
+    ] {
+        assert_eq!(job["mapping"][field], col, "{field}: {}", job["mapping"]);
+    }
+    let id = job["id"].as_i64().unwrap();
+    let v = validate(app, t, id).await;
+    let r = &v["report"];
+    assert_eq!(
+        (r["total"].clone(), r["valid"].clone(), r["invalid"].clone()),
+        (json!(3), json!(2), json!(1)),
+        "{r}"
+    );
+    assert_eq!(r["rows"][0]["line"], 4);
+    assert_eq!(r["rows"][0]["name"], "Lê Thị Bình");
+    assert_eq!(r["rows"][0]["errors"][0]["field"], "classification");
+    assert_eq!(r["rows"][0]["errors"][0]["label"], "Phân loại");
+    assert_eq!(count(app, "cases").await, 0, "a check writes nothing");
+    let done = run(app, t, id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["imported"], 2);
+    assert_eq!(done["batch_id"], Value::Null);
+    done
+}
+
+#[tokio::test]
+async fn a_case_list_is_reported_by_line_and_column_and_its_cases_imported_with_their_classification()
+ {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    import_cases(&app, &t).await;
+    let (s, v) = app.get("/api/v1/cases?limit=50", &t).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut cases: Vec<(String, String, String, String)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["full_name"].as_str().unwrap().to_owned(),
+                c["classification"].as_str().unwrap().to_owned(),
+                c["case_code"].as_str().unwrap_or("").to_owned(),
+                c["area_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    cases.sort();
+    assert_eq!(
+        cases,
+        [
+            (
+                "Nguyễn Văn An".to_owned(),
+                "confirmed".to_owned(),
+                "BN1001".to_owned(),
+                "L03386".to_owned()
+            ),
+            (
+                "Trần Văn Cường".to_owned(),
+                "suspected".to_owned(),
+                String::new(),
+                "L03387".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(count(&app, "persons").await, 2);
+    // The import's own audit entry besides each case's.
+    assert_eq!(
+        count(&app, "audit_log WHERE record_type = 'case_import'").await,
+        1
+    );
+    // The same list again: the people are already registered (by CCCD).
+    let bytes = case_list();
+    let (_, job) = upload_to(
+        &app,
+        &t,
+        "/api/v1/imports/cases",
+        &[("disease", "covid19")],
+        Some(("ca-benh.xlsx", &bytes)),
+    )
+    .await;
+    let v = validate(&app, &t, job["id"].as_i64().unwrap()).await;
+    let first = &v["report"]["rows"][0];
+    assert_eq!(first["line"], 3, "{v}");
+    assert_eq!(first["errors"][0]["field"], "id_number");
+    // An unknown disease is refused on upload.
+    let (s, v) = upload_to(
+        &app,
+        &t,
+        "/api/v1/imports/cases",
+        &[("disease", "dich-hach-zombie")],
+        Some(("ca-benh.xlsx", &bytes)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("disease"), "{v}");
+}
+
+/// A contact list: Phạm Thị Dung met BN1001, Hoàng Văn Em met the same case (named by CCCD),
+/// Vũ Thị Gấm a source nobody knows (line 6).
+fn contact_list() -> Vec<u8> {
+    xlsx(&[
+        &[
+            "STT",
+            "Họ và tên",
+            "CCCD",
+            "Năm sinh",
+            "Giới tính",
+            "Xã, phường",
+            "Mã BN nguồn",
+            "Ngày tiếp xúc",
+            "Ngày tiếp xúc cuối",
+            "Mức độ tiếp xúc",
+        ],
+        &[
+            "1",
+            "Phạm Thị Dung",
+            "",
+            "1992",
+            "Nữ",
+            "Tân Phong",
+            "BN1001",
+            "19/06/2021",
+            "20/06/2021",
+            "trực tiếp",
+        ],
+        &[
+            "2",
+            "Hoàng Văn Em",
+            "012088000303",
+            "1988",
+            "Nam",
+            "Quyết Thắng",
+            "012090000101",
+            "20/06/2021",
+            "",
+            "",
+        ],
+        &[
+            "3",
+            "Vũ Thị Gấm",
+            "",
+            "1970",
+            "Nữ",
+            "Tân Phong",
+            "BN9999",
+            "20/06/2021",
+            "",
+            "",
+        ],
+    ])
+}
+
+#[tokio::test]
+async fn contacts_of_an_imported_confirmed_case_become_f1_and_an_unknown_source_is_reported() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    import_cases(&app, &t).await;
+    let persons = count(&app, "persons").await;
+    let bytes = contact_list();
+    let (s, job) = upload_to(
+        &app,
+        &t,
+        "/api/v1/imports/contacts",
+        &[],
+        Some(("tiep-xuc.xlsx", &bytes)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{job}");
+    assert_eq!(job["kind"], "contacts");
+    assert_eq!(job["mapping"]["source"], 6, "{job}");
+    assert_eq!(job["mapping"]["first_date"], 7);
+    assert_eq!(job["mapping"]["last_date"], 8);
+    assert_eq!(job["mapping"]["proximity"], 9);
+    let id = job["id"].as_i64().unwrap();
+    let v = validate(&app, &t, id).await;
+    let r = &v["report"];
+    assert_eq!(
+        (r["valid"].clone(), r["invalid"].clone()),
+        (json!(2), json!(1)),
+        "{r}"
+    );
+    assert_eq!(r["rows"][0]["line"], 4);
+    assert_eq!(r["rows"][0]["name"], "Vũ Thị Gấm");
+    assert_eq!(r["rows"][0]["errors"][0]["field"], "source");
+    assert_eq!(r["rows"][0]["errors"][0]["label"], "Người nguồn");
+    assert!(
+        r["rows"][0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("BN9999"),
+        "{r}"
+    );
+
+    // Meanwhile Hoàng Văn Em is registered by hand: the run stops, nothing is written.
+    let (s, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/persons",
+            &t,
+            Some(
+                json!({"full_name": "Hoàng Văn Em", "id_number": "012088000303",
+                "birth_date": "1988", "sex": "male", "area_id": "L03386", "confirm_new": true}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = app
+        .api(Method::POST, &format!("/api/v1/imports/{id}/run"), &t, None)
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let failed = wait(&app, &t, id).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("dữ liệu đã thay đổi từ lúc kiểm tra"),
+        "{failed}"
+    );
+    assert_eq!(count(&app, "exposures").await, 0);
+    assert_eq!(count(&app, "persons").await, persons + 1);
+    assert_eq!(
+        count(&app, "audit_log WHERE record_type = 'contact_import'").await,
+        0
+    );
+
+    // Checked again: Phạm Thị Dung alone imports, and becomes F1 of Nguyễn Văn An.
+    let v = validate(&app, &t, id).await;
+    assert_eq!(v["report"]["valid"], 1, "{v}");
+    let done = run(&app, &t, id).await;
+    assert_eq!(
+        (done["status"].clone(), done["imported"].clone()),
+        (json!("done"), json!(1)),
+        "{done}"
+    );
+    assert_eq!(count(&app, "exposures").await, 1);
+    let dung = person_id(&app, "Phạm Thị Dung").await;
+    let an = person_id(&app, "Nguyễn Văn An").await;
+    let (s, p) = app.get(&format!("/api/v1/persons/{dung}"), &t).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let levels = p["f_levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 1, "{p}");
+    assert_eq!(levels[0]["level"], 1);
+    assert_eq!(levels[0]["root_person_id"], an);
+    assert_eq!(
+        count(&app, "audit_log WHERE record_type = 'contact_import'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_case_and_contact_pages_are_the_same_flow() {
+    let app = TestApp::new().await;
+    let s = app.login("admin").await;
+    let (st, html) = app.page(&s, "/cases").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("href=\"/cases/import\""), "{html}");
+    let (st, html) = app.page(&s, "/persons").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("href=\"/persons/contacts/import\""), "{html}");
+    let (st, html) = app.page(&s, "/persons/contacts/import").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("Người nguồn") && html.contains("Ngày tiếp xúc cuối"));
+    let (st, html) = app.page(&s, "/cases/import").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"target-table\"") && html.contains("Phân loại"));
+    assert!(!html.contains("id=\"origin\""), "no batch for cases");
+
+    let bytes = case_list();
+    let (st, headers, html) = app
+        .post_multipart(
+            &s,
+            "/cases/import",
+            &[("disease", "covid19")],
+            Some(("file", "ca-benh.xlsx", &bytes)),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{html}");
+    let path = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(path.starts_with("/cases/import/"), "{path}");
+    let id = job_id_of(&path);
+    let (st, html) = app.page(&s, &path).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("id=\"mapping-table\""), "{html}");
+    assert!(html.contains(&format!("action=\"/cases/import/{id}/check\"")));
+    // The same job under another kind's pages is sent to its own.
+    let (st, headers, _) = app
+        .send(
+            Request::get(format!("/quarantine/returnees/import/{id}"))
+                .header(header::COOKIE, &s.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], path.as_str());
+
+    let map: Vec<(String, String)> = [
+        ("full_name", "1"),
+        ("id_number", "2"),
+        ("birth_date", "3"),
+        ("sex", "4"),
+        ("commune", "5"),
+        ("classification", "6"),
+        ("case_code", "7"),
+        ("confirmed_date", "10"),
+    ]
+    .iter()
+    .map(|(f, c)| (format!("map_{f}"), (*c).to_owned()))
+    .collect();
+    let f: Vec<(&str, &str)> = map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (st, _, html) = app
+        .post_form(&s, &format!("/cases/import/{id}/check"), &f)
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{html}");
+    let (_, html) = app.page(&s, &path).await;
+    assert!(
+        html.contains("Dòng 4") && html.contains("Phân loại:"),
+        "{html}"
+    );
+    assert!(html.contains("Nhập 2 dòng hợp lệ"), "{html}");
+    let (st, _, html) = app
+        .post_form(&s, &format!("/cases/import/{id}/run"), &[])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{html}");
+    let html = wait_page(&app, &s, &path).await;
+    assert!(html.contains("Đã nhập 2 ca bệnh"), "{html}");
+    assert_eq!(count(&app, "cases").await, 2);
 }

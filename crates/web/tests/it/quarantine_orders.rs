@@ -426,7 +426,11 @@ async fn orders_checkins_violations_work_lists_and_escalation_to_a_case() {
     assert_eq!(w["with_duties"], 4, "{w}");
     // An and Dung, centralized, are not yet in a facility: to be moved, and meanwhile called,
     // nobody seeing them (no check-in since their start on 10/06: 14 days missed).
-    assert_eq!(duties(line(&w, an_order)), ["call", "missed", "move"], "{w}");
+    assert_eq!(
+        duties(line(&w, an_order)),
+        ["call", "missed", "move"],
+        "{w}"
+    );
     assert_eq!(line(&w, an_order)["duties"][1]["days"], 14);
     assert_eq!(
         line(&w, an_order)["duties"][2]["reason"],

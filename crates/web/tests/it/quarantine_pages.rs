@@ -65,7 +65,11 @@ async fn an_order_is_issued_on_the_page_and_followed_in_the_work_list() {
         .post_form(
             &s,
             &path,
-            &[("subject", "f1"), ("start", "10/06/2021"), ("action", "preview")],
+            &[
+                ("subject", "f1"),
+                ("start", "10/06/2021"),
+                ("action", "preview"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
@@ -87,7 +91,10 @@ async fn an_order_is_issued_on_the_page_and_followed_in_the_work_list() {
     assert_eq!(status, 303);
     let order_path = location(&headers);
     let order_path = order_path.split('?').next().unwrap().to_owned();
-    assert!(order_path.starts_with("/quarantine/orders/"), "{order_path}");
+    assert!(
+        order_path.starts_with("/quarantine/orders/"),
+        "{order_path}"
+    );
     let (status, page) = app.page(&s, &order_path).await;
     assert_eq!(status, 200);
     assert!(page.contains("Cách ly tập trung"));
@@ -103,11 +110,7 @@ async fn an_order_is_issued_on_the_page_and_followed_in_the_work_list() {
     assert!(page.contains("73,5"), "the typed value is kept");
     assert_eq!(count(&app, "quarantine_checkins").await, 0);
     let (status, _, _) = app
-        .post_form(
-            &s,
-            &checkins,
-            &[("temperature", "36,7"), ("symptom", "ho")],
-        )
+        .post_form(&s, &checkins, &[("temperature", "36,7"), ("symptom", "ho")])
         .await;
     assert_eq!(status, 303);
     let (_, page) = app.page(&s, &order_path).await;
@@ -182,7 +185,10 @@ async fn a_person_declares_through_the_link_without_an_account() {
     let (status, _, body) = app.send(anonymous(path.clone())).await;
     let page = String::from_utf8_lossy(&body);
     assert_eq!(status, 200);
-    assert!(page.contains("… Bình"), "only the given name is shown: {page}");
+    assert!(
+        page.contains("… Bình"),
+        "only the given name is shown: {page}"
+    );
     assert!(!page.contains("Lê Thị Bình"));
 
     let post = |fields: &str| {
@@ -248,7 +254,10 @@ async fn the_rule_versions_are_listed_and_a_new_one_is_checked_before_it_is_kept
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("rules[0].days"), "{page}");
-    assert_eq!(app.store().quarantine_rules().await.unwrap().len(), sets.len());
+    assert_eq!(
+        app.store().quarantine_rules().await.unwrap().len(),
+        sets.len()
+    );
     let (status, _, _) = app
         .post_form(
             &admin,
