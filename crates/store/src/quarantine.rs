@@ -1324,14 +1324,17 @@ impl Store {
         })
     }
 
+    /// Whether nothing lies under an area: no sub-unit, and no legacy ward merged into it (the
+    /// closure links a 2025 ward to the wards it took in, so its list shows their records).
     async fn is_leaf(&self, a: &AreaId) -> Result<bool, StoreError> {
         Ok(self
             .db
             .query_one(
                 &Query::select()
-                    .column("id")
-                    .from("areas")
-                    .and_where(Expr::col("parent_id").eq(a.as_str()))
+                    .column("descendant_id")
+                    .from("area_closure")
+                    .and_where(Expr::col("ancestor_id").eq(a.as_str()))
+                    .and_where(Expr::col("descendant_id").ne(a.as_str()))
                     .limit(1)
                     .to_owned(),
             )

@@ -136,6 +136,19 @@ async fn the_demo_is_lai_chau_with_one_account_per_role_and_loads_once() {
     assert_eq!(count("test"), 5);
     assert_eq!(count("missed"), 2);
     assert_eq!(count("move"), 0);
+    // The commune health worker of the 2025 ward that took in Phường Quyết Thắng sees the same
+    // list (its scope covers the wards merged into it).
+    let ward_2025 = AreaId::parse("N03388").unwrap();
+    let merged = store
+        .work_list(
+            &Scope::of([ward_2025.clone()]),
+            &chongdich_store::audit::Who::console(),
+            &chongdich_store::quarantine::WorkPlace::Area(ward_2025),
+            chrono::NaiveDate::from_ymd_opt(2021, 6, 24).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.lines.len(), 7);
 
     assert!(
         chongdich_web::demo::load(store).await.unwrap().is_empty(),
