@@ -158,7 +158,24 @@ struct OverviewPage {
 #[derive(Debug, Deserialize, Default)]
 pub struct MsgQuery {
     msg: Option<String>,
+    /// A search for the person to admit (name, ID number or phone).
+    #[serde(default)]
+    person_q: String,
+    /// The person chosen among the results.
+    person_id: Option<i64>,
 }
+
+/// A person found for admission.
+pub struct Candidate {
+    pub id: i64,
+    pub full_name: String,
+    pub birth: String,
+    pub area_name: String,
+    pub id_number: String,
+}
+
+/// The most people a search for admission shows.
+const MAX_CANDIDATES: u64 = 10;
 
 pub async fn overview(
     State(s): State<AppState>,
@@ -340,6 +357,9 @@ impl RoomLine {
 /// What was typed in a facility's forms, kept when validation fails.
 #[derive(Default)]
 pub struct DetailForms {
+    /// The search for the person to admit, and what it found.
+    pub person_q: String,
+    pub candidates: Vec<Candidate>,
     pub admit: AdmissionDraft,
     pub admit_errors: FormErrors,
     /// The stay whose discharge or move failed, with what was typed.
@@ -447,6 +467,32 @@ async fn detail_page(
         })
         .collect();
     let mut forms = forms;
+    if can_manage && !forms.person_q.trim().is_empty() {
+        let found = s
+            .store
+            .persons(
+                &scope,
+                &u.who(),
+                &chongdich_store::persons::PersonFilter {
+                    q: forms.person_q.clone(),
+                    ..Default::default()
+                },
+                MAX_CANDIDATES,
+                0,
+            )
+            .await?;
+        forms.candidates = found
+            .items
+            .into_iter()
+            .map(|p| Candidate {
+                birth: p.birth_display(),
+                id: p.id,
+                full_name: p.full_name,
+                area_name: p.area_name,
+                id_number: p.id_number.unwrap_or_default(),
+            })
+            .collect();
+    }
     if forms.admit.admitted_on.is_empty() && forms.admit_errors.is_empty() {
         forms.admit.admitted_on = vn_date(&today);
     }
@@ -485,15 +531,14 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<MsgQuery>,
 ) -> Result<Response, PageError> {
-    detail_page(
-        &s,
-        &u,
-        id,
-        q.msg.as_deref(),
-        DetailForms::default(),
-        StatusCode::OK,
-    )
-    .await
+    let mut forms = DetailForms {
+        person_q: q.person_q.clone(),
+        ..DetailForms::default()
+    };
+    if let Some(p) = q.person_id {
+        forms.admit.person_id = p.to_string();
+    }
+    detail_page(&s, &u, id, q.msg.as_deref(), forms, StatusCode::OK).await
 }
 
 /// The facility a form writes to, if the user may manage it (404 or 403 otherwise).

@@ -1,5 +1,6 @@
 //! The browser test of quarantine facilities: the province's administrator registers a facility
-//! with two rooms, admits a person into one of them and sees the occupancy on the overview.
+//! with two rooms, finds a person by name and admits them into one of the rooms, and sees the
+//! occupancy on the overview.
 //! Runs like the other browser tests (see `browser.rs`): only when CHONGDICH_WEBDRIVER names a
 //! WebDriver server.
 
@@ -39,7 +40,19 @@ async fn facility_scenario(c: &fantoccini::Client, base: &str, person_id: i64) -
     if rooms.len() != 2 {
         return Err(format!("the rooms read {rooms:?}"));
     }
-    type_into(c, "#person_id", &person_id.to_string()).await?;
+    // The person is found by name, typed without diacritics, and chosen from the results.
+    type_into(c, "#person_q", "nguyen van an").await?;
+    click(c, "#person-search button[type=submit]").await?;
+    click(c, "#candidates a.candidate").await?;
+    poll(c, "the chosen person in the admission form", async || {
+        let v = c
+            .find(fantoccini::Locator::Css("#person_id"))
+            .await?
+            .prop("value")
+            .await?;
+        Ok((v.as_deref() == Some(person_id.to_string().as_str())).then_some(()))
+    })
+    .await?;
     c.execute(
         "const s = document.getElementById('room_id'); s.selectedIndex = 1;",
         vec![],

@@ -365,6 +365,29 @@ async fn facilities_pages_render_admit_and_keep_typed_values() {
     let rooms = room_ids(&detail(&app, &t, fid).await);
     let an = person(&app, &t, "Nguyễn Văn An").await;
     let binh = person(&app, &t, "Trần Thị Bình").await;
+    // The person to admit is found by name without diacritics; choosing fills the form.
+    let (st, html) = app
+        .page(
+            &s,
+            &format!("/quarantine/facilities/{fid}?person_q=tran%20thi%20binh"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains(&format!("?person_id={binh}#admit-form")),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("?person_id={an}#admit-form")));
+    let (_, html) = app
+        .page(
+            &s,
+            &format!("/quarantine/facilities/{fid}?person_id={binh}"),
+        )
+        .await;
+    assert!(
+        html.contains(&format!("name=\"person_id\" value=\"{binh}\"")),
+        "{html}"
+    );
     let (st, _, _) = app
         .post_form(
             &s,
