@@ -17,21 +17,17 @@
 use anyhow::{Context, Result, bail};
 use chongdich_domain::access::Scope;
 use chongdich_domain::area::AreaId;
-use chongdich_domain::clock::{ManualClock, SharedClock};
 use chongdich_domain::import::{ImportKind, ImportSettings};
 use chongdich_domain::person::Sex;
 use chongdich_domain::quarantine::order::FallbackDraft;
 use chongdich_domain::returnee::BatchDraft;
 use chongdich_store::audit::Who;
 use chongdich_store::imports::JobStatus;
-use chongdich_store::testing::TestDb;
 use chongdich_synth::Rng;
 use chongdich_web::imports as engine;
 use chongdich_web::{AppState, WebSettings};
-use chrono::{TimeZone, Utc};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PROVINCE: &str = "12";
@@ -154,19 +150,10 @@ pub async fn run(args: &[String]) -> Result<()> {
             other => bail!("unknown option {other} (--rows N, --shared-strings, --keep)"),
         }
     }
-    let clock = ManualClock::at(
-        Utc.with_ymd_and_hms(2021, 6, 24, 2, 0, 0)
-            .single()
-            .context("date")?,
-    );
-    let shared: SharedClock = Arc::new(clock.clone());
-    let db = TestDb::new(shared.clone()).await?;
+    let (clock, shared, db, engine_name) =
+        crate::pages::fresh_db(chrono::NaiveDate::from_ymd_opt(2021, 6, 24).context("date")?)
+            .await?;
     let store = db.store.clone();
-    let engine_name = if TestDb::engine_url().is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
     println!("# Excel import of a returnee list ({engine_name}, {n} rows, province {PROVINCE})");
     let units = chongdich_store::units::embedded()?;
     store.import_units(&units.data(), Some(&[PROVINCE])).await?;

@@ -89,3 +89,26 @@ pub async fn time_pages(
     }
     Ok(all_met)
 }
+
+/// A fresh database for a benchmark, its clock standing at 02:00 UTC (09:00 in Vietnam) on
+/// `day`, and the engine's name for the report.
+pub(crate) async fn fresh_db(
+    day: chrono::NaiveDate,
+) -> Result<(
+    chongdich_domain::clock::ManualClock,
+    chongdich_domain::clock::SharedClock,
+    chongdich_store::testing::TestDb,
+    &'static str,
+)> {
+    use anyhow::Context;
+    let at = day.and_hms_opt(2, 0, 0).context("date")?.and_utc();
+    let clock = chongdich_domain::clock::ManualClock::at(at);
+    let shared: chongdich_domain::clock::SharedClock = std::sync::Arc::new(clock.clone());
+    let db = chongdich_store::testing::TestDb::new(shared.clone()).await?;
+    let engine = if chongdich_store::testing::TestDb::engine_url().is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    Ok((clock, shared, db, engine))
+}

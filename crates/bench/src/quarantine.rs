@@ -20,7 +20,7 @@
 use anyhow::{Context, Result};
 use chongdich_domain::access::Scope;
 use chongdich_domain::area::AreaId;
-use chongdich_domain::clock::{Clock, ManualClock, SharedClock};
+use chongdich_domain::clock::{Clock, ManualClock};
 use chongdich_domain::person::Sex;
 use chongdich_domain::quarantine::order::{OrderDraft, OrderTerms, terms};
 use chongdich_domain::quarantine::shipped;
@@ -28,12 +28,10 @@ use chongdich_store::Store;
 use chongdich_store::audit::Who;
 use chongdich_store::bulk::{BulkData, PersonFields, PersonRecord};
 use chongdich_store::quarantine::WorkPlace;
-use chongdich_store::testing::TestDb;
 use chongdich_synth::Rng;
-use chrono::{DateTime, Duration as Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The measured commune (Phường Quyết Thắng, Thành phố Lai Châu), its district and province.
@@ -106,19 +104,10 @@ pub async fn run(args: &[String]) -> Result<()> {
         }
     }
     anyhow::ensure!(load <= n, "--load must not exceed --orders");
-    let clock = ManualClock::at(
-        Utc.with_ymd_and_hms(2021, 6, 24, 2, 0, 0)
-            .single()
-            .context("date")?,
-    );
-    let shared: SharedClock = Arc::new(clock.clone());
-    let db = TestDb::new(shared.clone()).await?;
+    let (clock, shared, db, engine) =
+        crate::pages::fresh_db(chrono::NaiveDate::from_ymd_opt(2021, 6, 24).context("date")?)
+            .await?;
     let store = db.store.clone();
-    let engine = if TestDb::engine_url().is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
     println!(
         "# quarantine work list ({engine}, {n} open orders nationally, {load} followed today in {COMMUNE})"
     );

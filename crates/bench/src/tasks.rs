@@ -9,13 +9,10 @@
 
 use anyhow::{Context, Result};
 use chongdich_domain::access::Scope;
-use chongdich_domain::clock::{ManualClock, SharedClock};
-use chongdich_store::testing::TestDb;
 use chongdich_synth::Rng;
-use chrono::{Duration as Days, TimeZone, Utc};
+use chrono::Duration as Days;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The province the tasks are in (Hà Nội: the most units).
@@ -32,19 +29,10 @@ pub async fn run(args: &[String]) -> Result<()> {
             other => anyhow::bail!("unknown option {other} (--tasks N, --keep)"),
         }
     }
-    let clock = ManualClock::at(
-        Utc.with_ymd_and_hms(2021, 8, 15, 2, 0, 0)
-            .single()
-            .context("date")?,
-    );
-    let shared: SharedClock = Arc::new(clock.clone());
-    let db = TestDb::new(shared.clone()).await?;
+    let (clock, shared, db, engine) =
+        crate::pages::fresh_db(chrono::NaiveDate::from_ymd_opt(2021, 8, 15).context("date")?)
+            .await?;
     let store = db.store.clone();
-    let engine = if TestDb::engine_url().is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
     println!("# overdue tasks ({engine}, {n} tasks in province {PROVINCE})");
     let units = chongdich_store::units::embedded()?;
     store.import_units(&units.data(), None).await?;

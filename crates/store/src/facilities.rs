@@ -104,6 +104,15 @@ pub struct AreaQuarantine {
     pub occupied: i64,
 }
 
+/// Where a person is now: their open stay, its facility and room.
+#[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
+pub struct PresentStay {
+    pub stay_id: i64,
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub room_name: String,
+}
+
 /// A room offered as a destination of a move.
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
 pub struct RoomChoice {
@@ -550,16 +559,18 @@ impl Store {
         ))
     }
 
-    /// The stay a person has open now, if any: (stay id, facility name).
-    async fn present_stay<C: ConnectionTrait>(
+    /// The stay a person has open now, if any, with its facility and room.
+    pub(crate) async fn present_stay<C: ConnectionTrait>(
         db: &C,
         person_id: i64,
-    ) -> Result<Option<(i64, String)>, StoreError> {
+    ) -> Result<Option<PresentStay>, StoreError> {
         let row = db
             .query_one(
                 &Query::select()
-                    .expr_as(Expr::cust("s.id"), "id")
-                    .expr_as(Expr::cust("f.name"), "name")
+                    .expr_as(Expr::cust("s.id"), "stay_id")
+                    .expr_as(Expr::cust("f.id"), "facility_id")
+                    .expr_as(Expr::cust("f.name"), "facility_name")
+                    .expr_as(Expr::cust("r.name"), "room_name")
                     .from_as("facility_stays", "s")
                     .join_as(
                         JoinType::InnerJoin,
@@ -567,13 +578,19 @@ impl Store {
                         "f",
                         Expr::cust("f.id = s.facility_id"),
                     )
+                    .join_as(
+                        JoinType::InnerJoin,
+                        "facility_rooms",
+                        "r",
+                        Expr::cust("r.id = s.room_id"),
+                    )
                     .and_where(Expr::cust("s.left_on IS NULL"))
                     .and_where(Expr::col((Alias::new("s"), Alias::new("person_id"))).eq(person_id))
                     .to_owned(),
             )
             .await?;
         Ok(match row {
-            Some(r) => Some((r.try_get("", "id")?, r.try_get("", "name")?)),
+            Some(r) => Some(PresentStay::from_query_result(&r, "")?),
             None => None,
         })
     }
@@ -596,7 +613,11 @@ impl Store {
             .map_err(|e| e.not_found_as("person_id", "không có người này trong phạm vi của bạn"))?;
         let now = self.clock.now();
         let txn = self.write().await?;
-        if let Some((_, place)) = Self::present_stay(&txn, input.person_id).await? {
+        if let Some(PresentStay {
+            facility_name: place,
+            ..
+        }) = Self::present_stay(&txn, input.person_id).await?
+        {
             return Err(Invalid::field(
                 "person_id",
                 format!(

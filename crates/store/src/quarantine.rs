@@ -708,52 +708,14 @@ impl Store {
         )
         .all(&self.db)
         .await?;
-        let present_in = self.present_place(order.person_id).await?;
+        let present_in = Self::present_stay(&self.db, order.person_id)
+            .await?
+            .map(|p| (p.facility_id, p.facility_name, p.room_name));
         Ok(OrderView {
             order,
             checkins,
             violations,
             present_in,
-        })
-    }
-
-    /// The facility and room a person is in now.
-    async fn present_place(
-        &self,
-        person_id: i64,
-    ) -> Result<Option<(i64, String, String)>, StoreError> {
-        let row = self
-            .db
-            .query_one(
-                &Query::select()
-                    .expr_as(Expr::cust("f.id"), "fid")
-                    .expr_as(Expr::cust("f.name"), "fname")
-                    .expr_as(Expr::cust("r.name"), "rname")
-                    .from_as("facility_stays", "s")
-                    .join_as(
-                        JoinType::InnerJoin,
-                        "facilities",
-                        "f",
-                        Expr::cust("f.id = s.facility_id"),
-                    )
-                    .join_as(
-                        JoinType::InnerJoin,
-                        "facility_rooms",
-                        "r",
-                        Expr::cust("r.id = s.room_id"),
-                    )
-                    .and_where(Expr::cust("s.left_on IS NULL"))
-                    .and_where(Expr::col((Alias::new("s"), Alias::new("person_id"))).eq(person_id))
-                    .to_owned(),
-            )
-            .await?;
-        Ok(match row {
-            Some(r) => Some((
-                r.try_get("", "fid")?,
-                r.try_get("", "fname")?,
-                r.try_get("", "rname")?,
-            )),
-            None => None,
         })
     }
 

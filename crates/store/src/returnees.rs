@@ -15,10 +15,11 @@ use crate::scope::area_in_scope;
 use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Scope;
+use chongdich_domain::area::AreaId;
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::quarantine::QuarantineRuleSet;
 use chongdich_domain::quarantine::order::{Fallback, OrderInput, OrderTerms, terms};
-use chongdich_domain::returnee::{BatchInput, ReturneeInput};
+use chongdich_domain::returnee::{BatchInput, BatchSource, ReturneeInput};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
@@ -45,6 +46,25 @@ pub struct BatchRow {
 }
 
 impl BatchRow {
+    /// The batch as the domain reads it, to fill the blanks of its people's rows.
+    pub fn input(&self) -> Result<BatchInput, StoreError> {
+        let bad =
+            |what: &str| StoreError::Internal(format!("lô #{} đã lưu có {what} hỏng", self.id));
+        Ok(BatchInput {
+            area_id: AreaId::parse(&self.area_id).map_err(|_| bad("mã xã"))?,
+            origin: self.origin.clone(),
+            origin_area_id: match &self.origin_area_id {
+                Some(a) => Some(AreaId::parse(a).map_err(|_| bad("mã nơi đi"))?),
+                None => None,
+            },
+            origin_level: self.origin_level.clone(),
+            transport: self.transport.clone(),
+            arrived_on: self.arrived_on,
+            source: BatchSource::parse(&self.source).map_err(|_| bad("nguồn"))?,
+            notes: self.notes.clone(),
+        })
+    }
+
     /// The batch's decision for people the rules are silent on.
     pub fn fallback(&self) -> Option<Fallback> {
         serde_json::from_str(&self.fallback).ok()

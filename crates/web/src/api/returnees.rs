@@ -18,9 +18,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chongdich_domain::access::Permission;
-use chongdich_domain::area::AreaId;
 use chongdich_domain::quarantine::order::{Fallback, FallbackDraft};
-use chongdich_domain::returnee::{BatchDraft, BatchInput, BatchSource, ReturneeDraft};
+use chongdich_domain::returnee::{BatchDraft, ReturneeDraft};
 use chongdich_store::StoreError;
 use chongdich_store::returnees::{BatchRow, ReturneeLine};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -311,24 +310,6 @@ pub struct Registered {
     pub order: Order,
 }
 
-/// The batch as the domain reads it back, to fill a person's blanks.
-fn batch_input(r: &BatchRow) -> Result<BatchInput, ApiError> {
-    let bad = |what: &str| ApiError::internal(format!("lô #{} đã lưu có {what} hỏng", r.id));
-    Ok(BatchInput {
-        area_id: AreaId::parse(&r.area_id).map_err(|_| bad("mã xã"))?,
-        origin: r.origin.clone(),
-        origin_area_id: match &r.origin_area_id {
-            Some(a) => Some(AreaId::parse(a).map_err(|_| bad("mã nơi đi"))?),
-            None => None,
-        },
-        origin_level: r.origin_level.clone(),
-        transport: r.transport.clone(),
-        arrived_on: r.arrived_on,
-        source: BatchSource::parse(&r.source).map_err(|_| bad("nguồn"))?,
-        notes: r.notes.clone(),
-    })
-}
-
 /// Register one person of the batch (at a checkpoint): the person, their returnee record and
 /// their quarantine order from the day they arrived, in one transaction. Refused (nothing
 /// written) on `subject` when the rule set in force has no rule for them and the batch carries
@@ -355,7 +336,7 @@ pub async fn register_returnee(
         recovered_on: b.recovered_on,
         arrived_on: b.arrived_on,
     }
-    .parse(&batch_input(&batch)?, s.clock.today())?;
+    .parse(&batch.input()?, s.clock.today())?;
     let done = s
         .store
         .register_returnee(&scope, &u.who(), id, &input)

@@ -4,7 +4,7 @@
 //! rooms and occupants, the forms to admit, discharge and move, and the occupancy of the last
 //! 30 days.
 
-use super::outbreaks::{Choice, form_errors, found, require};
+use super::outbreaks::{Choice, form_errors, found, require, written};
 use super::{FormErrors, Layout, Submitted, render_status, see_other, vn_date, vn_number};
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
@@ -553,21 +553,6 @@ async fn writable(s: &AppState, u: &Authed, id: i64) -> Result<(), PageError> {
     Ok(())
 }
 
-/// Writes a form's parsed input: `None` once written, or the field errors to show the form
-/// again with (any other error passes on).
-async fn written<I, T>(
-    parsed: Result<I, chongdich_domain::Invalid>,
-    write: impl AsyncFnOnce(I) -> Result<T, chongdich_store::StoreError>,
-) -> Result<Option<FormErrors>, PageError> {
-    match parsed {
-        Ok(input) => match write(input).await {
-            Ok(_) => Ok(None),
-            Err(e) => form_errors(e).map(Some),
-        },
-        Err(e) => Ok(Some(e.into())),
-    }
-}
-
 pub async fn admit(
     State(s): State<AppState>,
     Path(id): Path<i64>,
@@ -587,7 +572,7 @@ pub async fn admit(
             .await
     })
     .await?;
-    let Some(errors) = outcome else {
+    let Err(errors) = outcome else {
         return Ok(see_other(&format!(
             "/quarantine/facilities/{id}?msg=admitted"
         )));
@@ -619,7 +604,7 @@ pub async fn discharge(
             .await
     })
     .await?;
-    let Some(errors) = outcome else {
+    let Err(errors) = outcome else {
         return Ok(see_other(&format!(
             "/quarantine/facilities/{id}?msg=discharged"
         )));
@@ -652,7 +637,7 @@ pub async fn transfer(
             .await
     })
     .await?;
-    let Some(errors) = outcome else {
+    let Err(errors) = outcome else {
         return Ok(see_other(&format!(
             "/quarantine/facilities/{id}?msg=transferred"
         )));

@@ -76,6 +76,21 @@ pub fn form_errors(e: StoreError) -> Result<FormErrors, PageError> {
     }
 }
 
+/// Writes a form's parsed input: what the write returned, or the field errors to show the form
+/// again with (any other error passes on).
+pub async fn written<I, T>(
+    parsed: Result<I, chongdich_domain::Invalid>,
+    write: impl AsyncFnOnce(I) -> Result<T, StoreError>,
+) -> Result<Result<T, FormErrors>, PageError> {
+    match parsed {
+        Ok(input) => match write(input).await {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => form_errors(e).map(Err),
+        },
+        Err(e) => Ok(Err(e.into())),
+    }
+}
+
 /// A store read whose "not found" is the page's 404.
 pub fn found<T>(r: Result<T, StoreError>) -> Result<T, PageError> {
     match r {

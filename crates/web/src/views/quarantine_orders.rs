@@ -5,7 +5,7 @@
 //! check-in page reached by link or QR code without an account (`/khai-bao/{token}`); the rule
 //! set versions (`/quarantine/rules`).
 
-use super::outbreaks::{Choice, form_errors, found, require};
+use super::outbreaks::{Choice, form_errors, found, require, written};
 use super::{FormErrors, Layout, Submitted, render_status, see_other, vn_date, vn_datetime};
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
@@ -740,16 +740,14 @@ pub async fn add_checkin(
     let u = &sub.user;
     require(u, Permission::ManageQuarantine)?;
     let draft = checkin_draft(&sub.form);
-    let errors = match draft.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(draft.parse(s.clock.today()), async |input| {
+        s.store
             .add_checkin(&u.scope(Permission::ManageQuarantine), &u.who(), id, &input)
             .await
-        {
-            Ok(_) => return Ok(see_other(&format!("/quarantine/orders/{id}?msg=checkin"))),
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let Err(errors) = outcome else {
+        return Ok(see_other(&format!("/quarantine/orders/{id}?msg=checkin")));
     };
     rejected(
         &s,
@@ -773,18 +771,14 @@ pub async fn add_violation(
 ) -> Result<Response, PageError> {
     let u = &sub.user;
     require(u, Permission::ManageQuarantine)?;
-    let errors = match sub.form.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(sub.form.parse(s.clock.today()), async |input| {
+        s.store
             .add_violation(&u.scope(Permission::ManageQuarantine), &u.who(), id, &input)
             .await
-        {
-            Ok(_) => {
-                return Ok(see_other(&format!("/quarantine/orders/{id}?msg=violation")));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let Err(errors) = outcome else {
+        return Ok(see_other(&format!("/quarantine/orders/{id}?msg=violation")));
     };
     rejected(
         &s,
@@ -1024,20 +1018,19 @@ pub async fn create_order(
     if sub.form.action == "preview" {
         return new_order_form(&s, u, id, draft, FormErrors::default(), StatusCode::OK).await;
     }
-    let errors = match draft.parse(s.clock.today()) {
-        Ok(input) => match s
-            .store
+    let outcome = written(draft.parse(s.clock.today()), async |input| {
+        s.store
             .create_order(&u.scope(Permission::ManageQuarantine), &u.who(), id, &input)
             .await
-        {
-            Ok(order) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/orders/{order}?msg=created"
-                )));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let errors = match outcome {
+        Ok(order) => {
+            return Ok(see_other(&format!(
+                "/quarantine/orders/{order}?msg=created"
+            )));
+        }
+        Err(errors) => errors,
     };
     new_order_form(&s, u, id, draft, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
@@ -1318,12 +1311,12 @@ pub async fn add_rules(
 ) -> Result<Response, PageError> {
     let u = &sub.user;
     require(u, Permission::ManageRules)?;
-    let errors: FormErrors = match QuarantineRuleSet::from_json(&sub.form.body) {
-        Ok(set) => match s.store.add_quarantine_rule_set(&u.who(), &set).await {
-            Ok(()) => return Ok(see_other("/quarantine/rules?msg=rules")),
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    let outcome = written(QuarantineRuleSet::from_json(&sub.form.body), async |set| {
+        s.store.add_quarantine_rule_set(&u.who(), &set).await
+    })
+    .await?;
+    let Err(errors) = outcome else {
+        return Ok(see_other("/quarantine/rules?msg=rules"));
     };
     rules_view(
         &s,

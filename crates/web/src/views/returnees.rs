@@ -4,7 +4,7 @@
 //! and their orders, where a checkpoint registers people one by one. Lists arrive by Excel
 //! through `/quarantine/returnees/import`.
 
-use super::outbreaks::{Choice, form_errors, found, require};
+use super::outbreaks::{Choice, found, require, written};
 use super::persons::{PersonChoices, person_choices};
 use super::{FormErrors, Layout, Submitted, render_status, see_other, vn_date};
 use crate::AppState;
@@ -210,9 +210,8 @@ pub async fn create(
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    let errors = match parsed {
-        Ok((batch, fallback)) => match s
-            .store
+    let outcome = written(parsed, async |(batch, fallback)| {
+        s.store
             .create_batch(
                 &u.scope(Permission::ManageQuarantine),
                 &u.who(),
@@ -220,16 +219,16 @@ pub async fn create(
                 fallback.as_ref(),
             )
             .await
-        {
-            Ok(row) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/returnees/{}?msg=created",
-                    row.id
-                )));
-            }
-            Err(e) => form_errors(e)?,
-        },
-        Err(e) => e.into(),
+    })
+    .await?;
+    let errors = match outcome {
+        Ok(row) => {
+            return Ok(see_other(&format!(
+                "/quarantine/returnees/{}?msg=created",
+                row.id
+            )));
+        }
+        Err(errors) => errors,
     };
     list_view(
         &s,
@@ -374,31 +373,20 @@ pub async fn register(
     require(u, Permission::ManageQuarantine)?;
     let scope = u.scope(Permission::ManageQuarantine);
     let batch = found(s.store.batch_row(&scope, id).await)?;
-    let batch_input = BatchDraft {
-        area_id: batch.area_id.clone(),
-        origin: batch.origin.clone(),
-        origin_area_id: batch.origin_area_id.clone().unwrap_or_default(),
-        origin_level: batch.origin_level.clone(),
-        transport: batch.transport.clone(),
-        arrived_on: batch.arrived_on.format("%Y-%m-%d").to_string(),
-        source: batch.source.clone(),
-        notes: String::new(),
-    }
-    .parse(s.clock.today());
-    let errors: FormErrors = match batch_input.and_then(|b| sub.form.parse(&b, s.clock.today())) {
-        Ok(input) => match s
-            .store
-            .register_returnee(&scope, &u.who(), id, &input)
-            .await
-        {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/quarantine/returnees/{id}?msg=registered"
-                )));
-            }
-            Err(e) => form_errors(e)?,
+    let batch_input = batch.input()?;
+    let outcome = written(
+        sub.form.parse(&batch_input, s.clock.today()),
+        async |input| {
+            s.store
+                .register_returnee(&scope, &u.who(), id, &input)
+                .await
         },
-        Err(e) => e.into(),
+    )
+    .await?;
+    let Err(errors) = outcome else {
+        return Ok(see_other(&format!(
+            "/quarantine/returnees/{id}?msg=registered"
+        )));
     };
     detail_view(
         &s,
