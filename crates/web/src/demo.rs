@@ -238,6 +238,7 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     load_story(store).await?;
     load_risk(store).await?;
     load_directives(store).await?;
+    load_oversight(store).await?;
     load_quarantine(store).await?;
     store.set_setting("demo_loaded", "1").await?;
     Ok(accounts)
@@ -468,13 +469,17 @@ pub async fn load_directives(store: &Store) -> Result<(), StoreError> {
                     agency_id: Some(health.id),
                     ..TaskFilter::default()
                 },
-                1,
+                50,
                 0,
             )
             .await?
             .items
             .into_iter()
-            .next();
+            .find(|t| {
+                t.agencies
+                    .iter()
+                    .any(|a| a.role == "lead" && a.agency_id == Some(health.id))
+            });
         if let Some(t) = first {
             store
                 .report_task(
@@ -492,6 +497,177 @@ pub async fn load_directives(store: &Store) -> Result<(), StoreError> {
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// The committee's follow-up as of 24/06/2021: the province inspected Than Uyên's home
+/// quarantine of the returnees on 22/06 and required a correction due the next day (a task,
+/// overdue on the 24th), Phong Thổ owes the list of the Mường So wedding's guests since 20/06,
+/// and the hotline took three calls: a suspect in Than Uyên (urgent, assigned to the commune),
+/// an unannounced return from Bắc Giang in Phường Quyết Thắng, masks sold at three times the
+/// price in Phong Thổ.
+pub async fn load_oversight(store: &Store) -> Result<(), StoreError> {
+    use chongdich_domain::hotline::{AssignDraft, Channel, ReportDraft, ReportInput, TriageDraft};
+    use chongdich_domain::inspection::{FindingDraft, PlanDraft, RecordDraft};
+    use chongdich_domain::task::{NamedAgency, TaskInput, TaskSource};
+    use chongdich_store::tasks::NewTask;
+    let everywhere = Scope::everywhere();
+    let who = Who::console();
+    let today = story::today();
+    let agencies = store
+        .agencies(
+            &everywhere,
+            Some(&AreaId::parse(&format!("N{PROVINCE}"))?),
+            200,
+            0,
+        )
+        .await?
+        .items;
+    let health = agencies
+        .iter()
+        .find(|a| a.name == "Sở Y tế tỉnh Lai Châu")
+        .map(|a| a.id.to_string())
+        .unwrap_or_default();
+
+    let plan = PlanDraft {
+        by_area_id: story::PROVINCE_AREA.into(),
+        area_id: story::THAN_UYEN.into(),
+        title: "Kiểm tra công tác cách ly y tế tại nhà công dân về từ Bắc Giang".into(),
+        scope_text: "Việc lập danh sách, dán thông báo tại nhà, theo dõi sức khỏe hằng ngày và \
+                     xét nghiệm ngày thứ 7, 14 của công dân về từ Bắc Giang."
+            .into(),
+        planned_on: "22/06/2021".into(),
+        lead_agency_id: health,
+        team: "Sở Y tế (trưởng đoàn), CDC tỉnh, Công an tỉnh".into(),
+    }
+    .parse()?;
+    let inspection = store.plan_inspection(&everywhere, &who, &plan).await?;
+    let record = RecordDraft {
+        done_on: "22/06/2021".into(),
+        record: "Đoàn làm việc với Ban Chỉ đạo huyện Than Uyên, kiểm tra thực tế tại thị trấn \
+                 Than Uyên và xã Mường Than: 212 công dân đang cách ly tại nhà, danh sách đầy đủ."
+            .into(),
+    }
+    .parse(today)?;
+    store
+        .record_inspection(&everywhere, &who, inspection.id, &record)
+        .await?;
+    for finding in [
+        FindingDraft {
+            kind: "violation".into(),
+            subject: "Xã Mường Than".into(),
+            text: "9 hộ có người cách ly tại nhà chưa dán thông báo; 2 người không khai báo y tế \
+                   hằng ngày."
+                .into(),
+            decision: "Nhắc nhở, yêu cầu khắc phục ngay".into(),
+            ..FindingDraft::default()
+        },
+        FindingDraft {
+            kind: "correction".into(),
+            text: "Dán thông báo cách ly tại nhà cho đủ 9 hộ và báo cáo kết quả về Sở Y tế.".into(),
+            deadline: "23/06/2021".into(),
+            agency_name: "UBND huyện Than Uyên".into(),
+            ..FindingDraft::default()
+        },
+    ] {
+        let f = finding.parse(record.done_on)?;
+        store
+            .add_finding(&everywhere, &who, inspection.id, &f)
+            .await?;
+    }
+
+    store
+        .create_task(
+            &everywhere,
+            &who,
+            &NewTask {
+                area: AreaId::parse(story::PHONG_THO)?,
+                input: TaskInput {
+                    title: "Rà soát, lập danh sách toàn bộ khách dự đám cưới tại xã Mường So ngày \
+                            14/6/2021, báo cáo Ban Chỉ đạo tỉnh."
+                        .into(),
+                    deadline: NaiveDate::from_ymd_opt(2021, 6, 20),
+                    lead: vec![NamedAgency {
+                        agency_id: None,
+                        name: "UBND huyện Phong Thổ".into(),
+                    }],
+                    support: vec![NamedAgency {
+                        agency_id: None,
+                        name: "Trung tâm Y tế huyện Phong Thổ".into(),
+                    }],
+                },
+                source: TaskSource::Manual,
+                document_id: None,
+                item_path: None,
+            },
+        )
+        .await?;
+
+    let calls = [
+        ReportDraft {
+            kind: "suspect".into(),
+            area_id: story::TT_THAN_UYEN.into(),
+            reporter_name: "Lò Văn Hùng".into(),
+            reporter_phone: "0912345678".into(),
+            subject_name: "Hàng xóm tổ 3".into(),
+            place_detail: "Tổ 3, thị trấn Than Uyên".into(),
+            description: "Người hàng xóm sốt cao, ho ba ngày nay, hôm 15/6 có đi chợ Than Uyên."
+                .into(),
+            ..ReportDraft::default()
+        },
+        ReportDraft {
+            kind: "epidemic_arrival".into(),
+            area_id: "L03386".into(),
+            reporter_name: "Tổ trưởng tổ dân phố số 5".into(),
+            reporter_phone: "0987654321".into(),
+            subject_name: "Con trai ông Tòng Văn Sơn".into(),
+            place_detail: "Tổ 5, phường Quyết Thắng".into(),
+            description: "Vừa từ Việt Yên, Bắc Giang về tối 23/6 bằng xe máy, chưa khai báo y tế."
+                .into(),
+            ..ReportDraft::default()
+        },
+        ReportDraft {
+            kind: "price_gouging".into(),
+            area_id: story::TT_PHONG_THO.into(),
+            place_detail: "Hiệu thuốc gần chợ trung tâm thị trấn Phong Thổ".into(),
+            description: "Bán khẩu trang y tế 150.000 đồng một hộp, gấp ba giá thường.".into(),
+            ..ReportDraft::default()
+        },
+    ];
+    let mut ids = Vec::new();
+    for call in &calls {
+        let input = ReportInput::parse(call, Channel::Phone)?;
+        ids.push(
+            store
+                .submit_report(&who, &input, None, Some(&everywhere))
+                .await?
+                .id,
+        );
+    }
+    // The suspect is triaged urgent and sent to the commune's health station.
+    store
+        .triage_report(
+            &everywhere,
+            &who,
+            ids[0],
+            &TriageDraft {
+                kind: "suspect".into(),
+                priority: "urgent".into(),
+                ..TriageDraft::default()
+            },
+        )
+        .await?;
+    store
+        .assign_report(
+            &everywhere,
+            &who,
+            ids[0],
+            &AssignDraft {
+                area_id: story::TT_THAN_UYEN.into(),
+                agency_id: String::new(),
+            },
+        )
+        .await?;
     Ok(())
 }
 

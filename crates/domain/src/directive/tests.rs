@@ -681,131 +681,181 @@ fn directive_number_symbols_give_kinds() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Random inputs
+// Random inputs (proptest: a failure shrinks to a small input and is kept under
+// `proptest-regressions/`; `PROPTEST_CASES=100000 cargo test -p chongdich-domain directive_fuzz`
+// runs a longer campaign)
 
-/// xorshift64*: small, deterministic.
-struct Rng(u64);
+use proptest::prelude::*;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
+/// Pieces the random texts are made of, separated by "¦": the parser's own landmarks (item
+/// numbers, dates, agency words, the signer's capacities, headings), line ends of every kind,
+/// markdown and table remnants, combining marks, a BOM, a NUL and an emoji.
+const PIECES: &str = "I.¦II.¦IV.¦1.¦2.¦9.¦1.1.¦a)¦đ)¦- ¦+ ¦• ¦ngày¦tháng¦năm¦/¦Số:¦Số: /TB-UBND¦trước ngày¦\
+    trước ¦05/7/2021¦30/6¦31/02/2021¦99/99/9999¦\n¦\n\n¦\r\n¦\r¦ ¦  ¦,¦;¦:¦.¦./.¦(¦)¦**¦##¦\
+    |¦{¦}¦Sở ¦Sở Y tế¦UBND các huyện, thành phố¦Sở Lao động, ¦phối hợp với ¦chủ trì, ¦\
+    Giao ¦Kính gửi:¦Nơi nhận:¦V/v ¦KT. CHỦ TỊCH¦TL. CHỦ TỊCH¦TM. ỦY BAN NHÂN DÂN¦TUQ.¦\
+    PHÓ CHỦ TỊCH¦THÔNG BÁO¦CÔNG VĂN¦Quyết định ¦2686/QĐ-BCĐQG¦1229/UBND-VX¦của ¦các ¦\
+    hoàn thành trong tháng ¦6/2021¦ư¦ờ¦Đ¦ạ¦Ủy¦uỷ¦hoá¦\u{feff}¦\u{a0}¦\t¦0¦7¦12¦2021¦Điều 1.¦\
+    Thừa lệnh¦Nguyễn Văn A¦à¦e\u{301}¦\u{0}¦🙂";
 
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn piece(&mut self) -> &'static str {
-        let n = PIECES.split('¦').count();
-        PIECES.split('¦').nth(self.below(n)).unwrap()
-    }
+fn pieces() -> Vec<&'static str> {
+    PIECES.split('¦').collect()
 }
 
-/// Pieces the random texts are made of, separated by "¦".
-const PIECES: &str = "I.¦II.¦IV.¦1.¦2.¦9.¦1.1.¦a)¦đ)¦- ¦+ ¦• ¦ngày¦tháng¦năm¦/¦Số:¦Số: /TB-UBND¦trước ngày¦\
-    trước ¦05/7/2021¦30/6¦31/02/2021¦99/99/9999¦\n¦\n\n¦\r\n¦ ¦  ¦,¦;¦:¦.¦./.¦(¦)¦**¦##¦\
-    |¦{¦}¦Sở ¦Sở Y tế¦UBND các huyện, thành phố¦Sở Lao động, ¦phối hợp với ¦chủ trì, ¦\
-    Giao ¦Kính gửi:¦Nơi nhận:¦V/v ¦KT. CHỦ TỊCH¦PHÓ CHỦ TỊCH¦THÔNG BÁO¦Quyết định ¦\
-    2686/QĐ-BCĐQG¦của ¦các ¦hoàn thành trong tháng ¦6/2021¦ư¦ờ¦Đ¦ạ¦Ủy¦uỷ¦hoá¦\u{feff}¦\
-    \u{a0}¦\t¦0¦7¦12¦2021¦Điều 1.¦Thừa lệnh¦Nguyễn Văn A¦à¦e\u{301}¦\u{0}¦🙂";
+/// One edit of a text: positions and lengths are fractions of the text, so that an edit
+/// shrinks towards the start of the text and towards nothing.
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete { at: f64, len: usize },
+    Duplicate { from: f64, len: usize, to: f64 },
+    Swap { a: f64, b: f64, len: usize },
+    Insert { at: f64, piece: usize },
+    InsertChar { at: f64, c: char },
+}
 
-fn mutate(rng: &mut Rng, text: &str) -> String {
+fn edit() -> impl Strategy<Value = Edit> {
+    let frac = 0.0..1.0f64;
+    prop_oneof![
+        (frac.clone(), 0..40usize).prop_map(|(at, len)| Edit::Delete { at, len }),
+        (frac.clone(), 0..200usize, frac.clone()).prop_map(|(from, len, to)| Edit::Duplicate {
+            from,
+            len,
+            to
+        }),
+        (frac.clone(), frac.clone(), 0..80usize).prop_map(|(a, b, len)| Edit::Swap { a, b, len }),
+        (frac.clone(), 0..pieces().len()).prop_map(|(at, piece)| Edit::Insert { at, piece }),
+        (frac, any::<char>()).prop_map(|(at, c)| Edit::InsertChar { at, c }),
+    ]
+}
+
+fn position(frac: f64, n: usize) -> usize {
+    ((frac * (n + 1) as f64) as usize).min(n)
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
     let mut cs: Vec<char> = text.chars().collect();
-    for _ in 0..1 + rng.below(8) {
+    for e in edits {
         let n = cs.len();
-        let a = rng.below(n + 1);
-        let len = rng.below(40.min(n.saturating_sub(a)) + 1);
-        match rng.below(5) {
-            0 => {
-                cs.drain(a..a + len);
+        match *e {
+            Edit::Delete { at, len } => {
+                let a = position(at, n);
+                cs.drain(a..(a + len).min(n));
             }
-            1 => {
-                let copy: Vec<char> = cs[a..a + len].to_vec();
-                let at = rng.below(cs.len() + 1);
+            Edit::Duplicate { from, len, to } => {
+                let a = position(from, n);
+                let copy: Vec<char> = cs[a..(a + len).min(n)].to_vec();
+                let at = position(to, n);
                 cs.splice(at..at, copy);
             }
-            2 => {
-                let b = rng.below(n + 1);
-                let len2 = len.min(n.saturating_sub(b));
-                if a + len <= b || b + len2 <= a {
-                    let (x, y) = if a < b { (a, b) } else { (b, a) };
-                    let (lx, ly) = if a < b { (len, len2) } else { (len2, len) };
-                    let mut out: Vec<char> = cs[..x].to_vec();
-                    out.extend_from_slice(&cs[y..y + ly]);
-                    out.extend_from_slice(&cs[x + lx..y]);
-                    out.extend_from_slice(&cs[x..x + lx]);
-                    out.extend_from_slice(&cs[y + ly..]);
-                    cs = out;
-                }
+            Edit::Swap { a, b, len } => {
+                // Two disjoint spans of `len` characters change places.
+                let (x, y) = (position(a, n), position(b, n));
+                let (x, y) = (x.min(y), x.max(y));
+                let len = len.min(y - x).min(n - y);
+                let mut out: Vec<char> = cs[..x].to_vec();
+                out.extend_from_slice(&cs[y..y + len]);
+                out.extend_from_slice(&cs[x + len..y]);
+                out.extend_from_slice(&cs[x..x + len]);
+                out.extend_from_slice(&cs[y + len..]);
+                cs = out;
             }
-            _ => {
-                let piece = rng.piece();
-                cs.splice(a..a, piece.chars());
+            Edit::Insert { at, piece } => {
+                let at = position(at, n);
+                cs.splice(at..at, pieces()[piece].chars());
             }
+            Edit::InsertChar { at, c } => cs.insert(position(at, n), c),
         }
     }
     cs.into_iter().collect()
 }
 
-fn random_text(rng: &mut Rng) -> String {
-    let mut s = String::new();
-    for _ in 0..rng.below(60) {
-        if rng.below(4) == 0 {
-            // A random character, any plane.
-            let c = char::from_u32(rng.next() as u32 % 0x11_0000).unwrap_or('x');
-            s.push(c);
-        } else {
-            s.push_str(rng.piece());
-        }
-    }
-    s
+/// A text made of the parser's landmarks and arbitrary characters of any plane.
+fn composed() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        3 => (0..pieces().len()).prop_map(|i| pieces()[i].to_owned()),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    proptest::collection::vec(part, 0..80).prop_map(|parts| parts.concat())
 }
 
-fn check(p: &ParsedDirective, what: &str) {
+/// What every parse must satisfy: every item has a path, every deadline is a real day, and
+/// the result survives a JSON round trip (what `chongdich directive parse` prints).
+fn holds(p: &ParsedDirective) -> Result<(), TestCaseError> {
     for i in p.flat_items() {
-        assert!(!i.path.is_empty(), "{what}: empty path");
-        if let Some(d) = i.deadline {
-            assert!(
-                NaiveDate::from_ymd_opt(
-                    chrono::Datelike::year(&d),
-                    chrono::Datelike::month(&d),
-                    chrono::Datelike::day(&d)
-                )
-                .is_some(),
-                "{what}"
-            );
-        }
+        prop_assert!(!i.path.is_empty(), "an item without a path: {i:?}");
     }
-    let json = serde_json::to_string(p).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let back: ParsedDirective = serde_json::from_str(&json).unwrap();
-    assert_eq!(&back, p, "{what}");
+    let json = serde_json::to_string(p).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let back: ParsedDirective =
+        serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(&back, p);
+    Ok(())
 }
 
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
+}
+
+proptest! {
+    #![proptest_config(cases(400))]
+
+    /// The real directives (and a plan with Roman sections), cut, repeated, swapped and
+    /// sprinkled with landmarks and stray characters.
+    #[test]
+    fn directive_fuzz_mutated_directives_never_panic(
+        which in 0..4usize,
+        edits in proptest::collection::vec(edit(), 1..12),
+    ) {
+        let base = [D000, D001, D002, PLAN][which];
+        let p = parse(&apply(base, &edits));
+        holds(&p)?;
+    }
+
+    /// Texts made of landmarks and arbitrary characters.
+    #[test]
+    fn directive_fuzz_composed_texts_never_panic(text in composed()) {
+        holds(&parse(&text))?;
+    }
+
+    /// Any string at all.
+    #[test]
+    fn directive_fuzz_any_string_never_panics(text in any::<String>()) {
+        holds(&parse(&text))?;
+    }
+}
+
+/// The edits themselves do what they say, so the fuzzing above really changes the texts.
 #[test]
-fn directive_random_inputs_never_panic() {
-    let fixtures = [D000, D001, D002, PLAN];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for case in 0..500 {
-        let seed = rng.0;
-        let base = fixtures[case % fixtures.len()];
-        let text = mutate(&mut rng, base);
-        let p = std::panic::catch_unwind(|| parse(&text))
-            .unwrap_or_else(|_| panic!("parse panicked on case {case} (rng state {seed:#x})"));
-        check(&p, &format!("mutated case {case} (rng state {seed:#x})"));
-    }
-    for case in 0..2500 {
-        let seed = rng.0;
-        let text = random_text(&mut rng);
-        let p = std::panic::catch_unwind(|| parse(&text)).unwrap_or_else(|_| {
-            panic!("parse panicked on random case {case} (rng state {seed:#x}): {text:?}")
-        });
-        check(&p, &format!("random case {case}"));
-    }
+fn directive_fuzz_edits_change_the_text_as_described() {
+    assert_eq!(apply("abcdef", &[Edit::Delete { at: 0.0, len: 2 }]), "cdef");
+    assert_eq!(
+        apply(
+            "abcdef",
+            &[Edit::Duplicate {
+                from: 0.0,
+                len: 2,
+                to: 1.0
+            }]
+        ),
+        "abcdefab"
+    );
+    assert_eq!(
+        apply(
+            "abcdef",
+            &[Edit::Swap {
+                a: 0.0,
+                b: 0.5,
+                len: 2
+            }]
+        ),
+        "decabf"
+    );
+    assert_eq!(apply("ab", &[Edit::Insert { at: 0.5, piece: 0 }]), "aI.b");
+    assert_eq!(apply("", &[Edit::InsertChar { at: 0.9, c: 'đ' }]), "đ");
+    // Lengths past the end are cut, never out of bounds.
+    assert_eq!(apply("abc", &[Edit::Delete { at: 0.9, len: 39 }]), "abc");
+    assert_eq!(apply("abc", &[Edit::Delete { at: 0.5, len: 39 }]), "ab");
 }

@@ -120,6 +120,57 @@ async fn the_demo_is_lai_chau_with_one_account_per_role_and_loads_once() {
         .unwrap();
     assert_eq!(committee.member_count, 5);
 
+    // The committee's follow-up: the correction required of Than Uyên by the province's
+    // inspection of 22/06 (due 23/06) and Phong Thổ's list of wedding guests (due 20/06) are
+    // overdue, each counted under its lead agency and its district.
+    let overdue = store.overdue_summary(&everywhere, None).await.unwrap();
+    for name in ["UBND huyện Than Uyên", "UBND huyện Phong Thổ"] {
+        assert!(
+            overdue.by_agency.iter().any(|r| r.name == name && r.n == 1),
+            "{name} in {:?}",
+            overdue.by_agency
+        );
+    }
+    for district in ["L110", "L109"] {
+        assert!(
+            overdue
+                .by_area
+                .iter()
+                .any(|r| r.key.as_deref() == Some(district) && r.n == 1),
+            "{district} in {:?}",
+            overdue.by_area
+        );
+    }
+    let inspections = store
+        .inspections(&everywhere, &Default::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(inspections.total, 1);
+    let inspection = store
+        .inspection(&everywhere, inspections.items[0].id)
+        .await
+        .unwrap();
+    assert_eq!(inspection.inspection.status, "done");
+    assert_eq!(inspection.findings.len(), 2);
+    // Three calls to the hotline; the suspect, urgent, is with Thị trấn Than Uyên.
+    let calls = store
+        .reports(
+            &everywhere,
+            &chongdich_store::audit::Who::console(),
+            &Default::default(),
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(calls.total, 3);
+    let suspect = calls.items.iter().find(|r| r.kind == "suspect").unwrap();
+    assert_eq!(
+        (suspect.priority.as_str(), suspect.status.as_str()),
+        ("urgent", "assigned")
+    );
+    assert_eq!(suspect.assigned_area_id.as_deref(), Some("L03595"));
+
     // Quarantine on 24/06/2021 in Phường Quyết Thắng: five returnees at home (day 7: tested
     // today), two F1 in the facility; one returnee never declared, another stopped on the 21st.
     let list = store
