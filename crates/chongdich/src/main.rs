@@ -625,6 +625,11 @@ fn directive_command(command: &DirectiveCommand) -> Result<()> {
                 eprintln!("chongdich directive parse: {message}");
                 std::process::exit(2)
             });
+            // Text still in TCVN3 or VNI is parsed all the same (little will be found), with a
+            // warning.
+            if let Some(encoding) = chongdich_domain::directive::encoding::legacy_encoding(&text) {
+                eprintln!("chongdich directive parse: {}", encoding.message());
+            }
             let parsed = chongdich_domain::directive::parse::parse(&text);
             let mut stdout = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut stdout, &parsed)?;
@@ -634,7 +639,8 @@ fn directive_command(command: &DirectiveCommand) -> Result<()> {
     }
 }
 
-/// A document's text: .txt and .md as UTF-8, .docx through its XML.
+/// A document's text: .txt and .md as UTF-8 (or UTF-16 with its byte-order mark), .docx
+/// through its XML.
 fn read_document(path: &std::path::Path) -> Result<String, String> {
     let shown = path.display();
     let ext = path
@@ -647,14 +653,9 @@ fn read_document(path: &std::path::Path) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("không đọc được {shown}: {e}"))?;
-    if ext.as_deref() == Some("docx") {
-        return chongdich_web::docx::docx_text(&bytes).map_err(|e| format!("{shown}: {e}"));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{shown}: không phải văn bản UTF-8 (byte không hợp lệ ở vị trí {}); lưu lại tệp dạng UTF-8 hoặc dùng .docx",
-            e.utf8_error().valid_up_to()
-        )
+    chongdich_web::views::directives::document_text(&shown.to_string(), &bytes).map_err(|e| {
+        let messages: Vec<&str> = e.0.iter().map(|f| f.message.as_str()).collect();
+        format!("{shown}: {}", messages.join("; "))
     })
 }
 

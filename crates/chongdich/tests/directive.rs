@@ -128,6 +128,38 @@ fn a_thong_bao_is_printed_as_json() {
 }
 
 #[test]
+fn utf16_is_read_and_tcvn3_is_parsed_with_a_warning() {
+    let dir = TempDir::new("encodings");
+    // Windows Notepad's "Unicode": UTF-16 little-endian with its byte-order mark.
+    let text = std::fs::read_to_string(fixture("000_b7a427223fb6cfea.txt")).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let out = parse(&dir.0, &dir.write("unicode.txt", &utf16));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "thong_bao");
+    assert_eq!(
+        find_item(&v["items"], "9.1").unwrap()["deadline"],
+        "2021-07-05"
+    );
+    // A text typed in .VnTime and saved without converting: parsed, with a warning.
+    let tcvn3 = "Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc\n\
+                 Th«ng b¸o kÕt luËn cña Ban ChØ ®¹o\n1. Së Y tÕ chñ tr×.\n";
+    let out = parse(&dir.0, &dir.write("vntime.txt", tcvn3.as_bytes()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("TCVN3"), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["items"].is_array(), "{v}");
+}
+
+#[test]
 fn files_that_are_not_documents_are_refused_clearly() {
     let dir = TempDir::new("refused");
     let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();

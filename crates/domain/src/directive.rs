@@ -7,6 +7,7 @@
 
 mod agencies;
 mod dates;
+pub mod encoding;
 pub mod parse;
 mod references;
 #[cfg(test)]

@@ -49,7 +49,8 @@ pub async fn parse(
     if b.text.trim().is_empty() {
         return Err(Invalid::field("text", "văn bản trống").into());
     }
-    Ok(Json(chongdich_domain::directive::parse::parse(&b.text)))
+    let text = crate::views::directives::unicode_text("text", b.text)?;
+    Ok(Json(chongdich_domain::directive::parse::parse(&text)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -254,7 +255,8 @@ pub async fn create(
     require(&u, Permission::ManageDirectives)?;
     let area = AreaId::parse(&b.area_id)
         .map_err(|_| Invalid::field("area_id", "mã địa bàn không hợp lệ"))?;
-    let parsed = chongdich_domain::directive::parse::parse(&b.text);
+    let text = crate::views::directives::unicode_text("text", b.text)?;
+    let parsed = chongdich_domain::directive::parse::parse(&text);
     let names = |v: Vec<String>| {
         v.into_iter()
             .map(|name| NamedAgency {
@@ -305,7 +307,7 @@ pub async fn create(
     let doc = NewDocument {
         area,
         fields: b.fields.unwrap_or(parsed),
-        body: b.text,
+        body: text,
         tasks,
         create_missing_agencies: b.create_missing_agencies.unwrap_or(true),
     };

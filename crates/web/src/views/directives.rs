@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chongdich_domain::access::Permission;
 use chongdich_domain::area::AreaId;
+use chongdich_domain::directive::encoding::{decode_text, legacy_encoding};
 use chongdich_domain::directive::{
     DocumentKind, Item, ParsedDirective, PartialDate, Reference, Signer,
 };
@@ -47,11 +48,11 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}", get(detail))
 }
 
-/// The text of an uploaded document: UTF-8 text (.txt, .md), or the paragraphs of a .docx.
-/// Anything else is refused with a message naming the field.
+/// The text of an uploaded document: plain text (.txt, .md: UTF-8, or UTF-16 with its
+/// byte-order mark), or the paragraphs of a .docx. Anything else is refused with a message
+/// naming the field.
 pub fn document_text(file_name: &str, bytes: &[u8]) -> Result<String, Invalid> {
     let lower = file_name.to_lowercase();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if lower.ends_with(".docx") || bytes.starts_with(b"PK\x03\x04") {
         return crate::docx::docx_text(bytes)
             .map_err(|e| Invalid::field("file", format!("không đọc được tệp .docx: {e}")));
@@ -62,19 +63,15 @@ pub fn document_text(file_name: &str, bytes: &[u8]) -> Result<String, Invalid> {
             "chỉ nhận tệp văn bản .txt, .md hoặc .docx",
         ));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        Invalid::field(
-            "file",
-            "tệp không phải văn bản UTF-8 (có thể đang ở bảng mã TCVN3/VNI hoặc là tệp nhị phân); hãy lưu lại dưới dạng UTF-8 hoặc .docx",
-        )
-    })?;
-    if text.contains('\0') {
-        return Err(Invalid::field(
-            "file",
-            "tệp là tệp nhị phân, không phải văn bản",
-        ));
+    decode_text(bytes).map_err(|e| Invalid::field("file", e.to_string()))
+}
+
+/// Refuses, on `field`, a text still in TCVN3 or VNI: the parser would find nothing in it.
+pub fn unicode_text(field: &str, text: String) -> Result<String, Invalid> {
+    match legacy_encoding(&text) {
+        Some(encoding) => Err(Invalid::field(field, encoding.message())),
+        None => Ok(text),
     }
-    Ok(text.to_owned())
 }
 
 pub fn kind_label(kind: &str) -> String {
@@ -660,11 +657,11 @@ pub async fn import(
     let pasted = upload.text("text");
     let file = upload.file("file");
     let text = if !file.is_empty() {
-        document_text(upload.file_name("file"), file)
+        document_text(upload.file_name("file"), file).and_then(|t| unicode_text("file", t))
     } else if pasted.trim().is_empty() {
         Err(Invalid::field("text", "dán nội dung văn bản hoặc chọn tệp"))
     } else {
-        Ok(pasted.clone())
+        unicode_text("text", pasted.clone())
     };
     let text = match text {
         Ok(t) if t.trim().is_empty() => Err(Invalid::field("text", "văn bản trống")),

@@ -315,6 +315,69 @@ async fn uploads_that_are_not_text_or_docx_and_empty_texts_are_refused_naming_th
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["field"], "text");
+
+    // Text still in TCVN3 (typed in .VnTime), pasted or uploaded, is refused naming the
+    // encoding; the pasted text is kept in the form. The API refuses it on `text`.
+    let tcvn3 = "Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc\n\
+                 1. Së Y tÕ chñ tr×, phèi hîp víi C«ng an tØnh.";
+    let (status, _, html) = app
+        .post_multipart(
+            &s,
+            "/documents/import",
+            &[("area_id", "N12"), ("text", tcvn3)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("TCVN3"), "{html}");
+    assert!(
+        html.contains("Céng hoµ x· héi"),
+        "the pasted text is kept: {html}"
+    );
+    let (status, _, html) = app
+        .post_multipart(
+            &s,
+            "/documents/import",
+            &[("area_id", "N12")],
+            Some((
+                "file",
+                "vni.txt",
+                "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam\nÑoäc laäp - Töï do - Haïnh phuùc"
+                    .as_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("VNI"), "{html}");
+    for path in ["/api/v1/documents/parse", "/api/v1/documents"] {
+        let (status, v) = app
+            .api(
+                Method::POST,
+                path,
+                &t,
+                Some(json!({"text": tcvn3, "area_id": "N12"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
+        assert_eq!(v["field"], "text", "{path}");
+    }
+    assert_eq!(count(&app, "documents").await, 0);
+    // Windows Notepad's "Unicode" (UTF-16 with its byte-order mark) is read.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(D000.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let (status, _, html) = app
+        .post_multipart(
+            &s,
+            "/documents/import",
+            &[("area_id", "N12")],
+            Some(("file", "thong-bao.txt", &utf16)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(input_value(&html, "number").as_deref(), Some("/TB-UBND"));
+    assert!(html.contains("2021-07-05"), "{html}");
 }
 
 #[tokio::test]
