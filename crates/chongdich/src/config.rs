@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
     pub province: Option<String>,
+    pub trusted_proxies: Option<String>,
 }
 
 impl FileConfig {
@@ -52,6 +53,14 @@ pub fn check_database_url(s: &str) -> Result<String> {
             "setting database_url (--database-url, DATABASE_URL): \"{s}\" must start with sqlite: or postgres://"
         )
     }
+}
+
+pub fn parse_trusted_proxies(s: &str) -> Result<chongdich_web::client_addr::Proxies> {
+    chongdich_web::client_addr::Proxies::parse(s).map_err(|e| {
+        anyhow::anyhow!(
+            "setting trusted_proxies (--trusted-proxies, CHONGDICH_TRUSTED_PROXIES): {e}"
+        )
+    })
 }
 
 pub fn parse_today(s: &str) -> Result<NaiveDate> {
@@ -137,6 +146,11 @@ mod tests {
         let e = parse_today("24/06/2021").unwrap_err().to_string();
         assert!(e.contains("today"), "{e}");
         assert!(check_session_hours(0).is_err());
+        let e = parse_trusted_proxies("127.0.0.1, nginx")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("trusted_proxies") && e.contains("nginx"), "{e}");
+        assert!(!parse_trusted_proxies("127.0.0.1,::1").unwrap().is_empty());
         assert_eq!(parse_provinces("all").unwrap(), Provinces::All);
         assert_eq!(
             parse_provinces("12, 20").unwrap(),

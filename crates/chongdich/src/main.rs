@@ -28,7 +28,7 @@ use std::time::Instant;
     about = "Phần mềm điều hành phòng, chống dịch cấp tỉnh"
 )]
 struct Cli {
-    /// An optional TOML configuration file (keys: addr, database_url, no_demo, province, today, secure_cookies, session_hours).
+    /// An optional TOML configuration file (keys: addr, database_url, no_demo, province, today, secure_cookies, session_hours, trusted_proxies).
     #[arg(long, env = "CHONGDICH_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// sqlite://path?mode=rwc or postgres://user:password@host/db (default: a SQLite file in ./data/).
@@ -61,6 +61,10 @@ enum Command {
         /// How long a sign-in lasts, in hours (default 12).
         #[arg(long, env = "CHONGDICH_SESSION_HOURS")]
         session_hours: Option<i64>,
+        /// Reverse proxies (addresses or CIDR networks, comma separated, e.g. 127.0.0.1,::1)
+        /// whose X-Forwarded-For names the client, for the per-address limits and the audit log.
+        #[arg(long, env = "CHONGDICH_TRUSTED_PROXIES")]
+        trusted_proxies: Option<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -292,6 +296,7 @@ async fn run(cli: Cli) -> Result<()> {
             today,
             secure_cookies,
             session_hours,
+            trusted_proxies,
         } => {
             let addr = config::parse_addr(
                 addr.as_deref()
@@ -310,6 +315,12 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = WebSettings {
                 secure_cookies: secure_cookies || file.secure_cookies.unwrap_or(false),
                 session_ttl: chrono::Duration::hours(hours),
+                trusted_proxies: config::parse_trusted_proxies(
+                    trusted_proxies
+                        .as_deref()
+                        .or(file.trusted_proxies.as_deref())
+                        .unwrap_or(""),
+                )?,
                 ..WebSettings::default()
             };
             let deployment = match province.or(file.province.clone()) {

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, operation_id};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,7 +12,6 @@ use chongdich_domain::access::{Actor, Permission, Scope};
 use chongdich_store::audit::Who;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "cd_session";
@@ -171,10 +170,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    crate::client_addr::client_ip(&parts.extensions)
 }
 
 /// Finds the user behind a bearer token or a session cookie.

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod demo;
 pub mod docx;
 pub mod error;
@@ -42,6 +43,8 @@ pub struct WebSettings {
     pub body_limit: usize,
     /// The largest upload (CSV imports).
     pub upload_limit: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client ([`client_addr`]).
+    pub trusted_proxies: client_addr::Proxies,
 }
 
 impl Default for WebSettings {
@@ -51,6 +54,7 @@ impl Default for WebSettings {
             session_ttl: chrono::Duration::hours(12),
             body_limit: 256 * 1024,
             upload_limit: 16 * 1024 * 1024,
+            trusted_proxies: client_addr::Proxies::default(),
         }
     }
 }
@@ -159,6 +163,10 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
             ),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::layer,
         ))
         .layer(middleware::from_fn(operation))
         .with_state(state)

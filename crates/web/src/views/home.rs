@@ -6,7 +6,7 @@ use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, password};
 use crate::error::{PageError, operation_id};
 use askama::Template;
 use axum::extract::FromRequest;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, extract::Request};
@@ -17,7 +17,6 @@ use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_store::areas::AreaRow;
 use chongdich_store::audit::Who;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// An area as listed on a page.
 #[derive(Debug, Clone)]
@@ -168,10 +167,7 @@ pub async fn login(
     jar: CookieJar,
     req: Request,
 ) -> Result<Response, PageError> {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let ip = crate::client_addr::client_ip(req.extensions());
     let Form(f): Form<LoginForm> = Form::from_request(req, &s).await.map_err(|_| PageError {
         status: StatusCode::BAD_REQUEST,
         message: "Không đọc được biểu mẫu.".into(),

@@ -716,6 +716,44 @@ async fn login_is_rate_limited() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_sign_in_failures_count_per_citizen() {
+    use chongdich_web::auth::MAX_PER_ADDRESS;
+    let app = TestApp::with_settings(chongdich_web::WebSettings {
+        trusted_proxies: chongdich_web::client_addr::Proxies::parse("127.0.0.1").unwrap(),
+        ..Default::default()
+    })
+    .await;
+    let nginx = std::net::SocketAddr::from(([127, 0, 0, 1], 40_000));
+    // One address guesses, spreading its attempts over many accounts.
+    for i in 0..MAX_PER_ADDRESS {
+        assert_eq!(
+            app.try_login_via(
+                &format!("nguoi{i}"),
+                "sai mật khẩu rồi",
+                Some((nginx, "203.0.113.7"))
+            )
+            .await
+            .unwrap_err(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}"
+        );
+    }
+    // That address is held back, even with the right password …
+    assert_eq!(
+        app.try_login_via("viewer", PASSWORD, Some((nginx, "203.0.113.7")))
+            .await
+            .unwrap_err(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // … while another citizen behind the same proxy signs in.
+    assert!(
+        app.try_login_via("viewer", PASSWORD, Some((nginx, "203.0.113.8")))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
 async fn agencies_and_their_members() {
     let app = TestApp::new().await;
     let t = app.token("bcd").await;

@@ -285,6 +285,73 @@ async fn the_public_side_is_limited_per_address_and_per_phone_and_a_retry_makes_
     assert_eq!(count(&app, "hotline_reports").await, before);
 }
 
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_citizen_is_limited_by_their_own_address() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let app = TestApp::with_settings(chongdich_web::WebSettings {
+        trusted_proxies: chongdich_web::client_addr::Proxies::parse("127.0.0.1, ::1").unwrap(),
+        ..Default::default()
+    })
+    .await;
+    // A report arriving from `peer`, carrying `X-Forwarded-For: forwarded`.
+    let send = async |peer: [u8; 4], forwarded: &str, phone: &str| {
+        let mut req = Request::post("/api/v1/public/reports")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::from(report("other", QUYET_THANG, phone).to_string()))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 40_000))));
+        let (status, _, bytes) = app.send(req).await;
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let nginx = [127, 0, 0, 1];
+    for i in 0..MAX_PER_ADDRESS {
+        let (s, body) = send(nginx, "203.0.113.7", &format!("09130000{i:02}")).await;
+        assert_eq!(s, StatusCode::CREATED, "report {i}: {body}");
+    }
+    // The same citizen once more: refused, whatever they write on the left of the header.
+    let (s, body) = send(nginx, "198.51.100.1, 203.0.113.7", "0913999999").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Another citizen through the same proxy is not held back by the first.
+    let (s, body) = send(nginx, "203.0.113.8", "0913888888").await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    // A client that is not the proxy keeps its own address: forging the header does not free
+    // it from its limit.
+    let outsider = [198, 51, 100, 20];
+    for i in 0..MAX_PER_ADDRESS {
+        let (s, body) = send(
+            outsider,
+            &format!("192.0.2.{i}"),
+            &format!("09140000{i:02}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "report {i}: {body}");
+    }
+    let (s, body) = send(outsider, "192.0.2.99", "0914999999").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // The audit log records the citizens, not the proxy.
+    let log = app
+        .store()
+        .audit_entries(
+            &Scope::everywhere(),
+            &AuditFilter {
+                record_type: Some("hotline_report".into()),
+                action: Some("create".into()),
+                ..AuditFilter::default()
+            },
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    let mut ips: Vec<&str> = log.items.iter().filter_map(|e| e.ip.as_deref()).collect();
+    ips.sort_unstable();
+    ips.dedup();
+    assert_eq!(ips, ["198.51.100.20", "203.0.113.7", "203.0.113.8"]);
+}
+
 /// The public form's token and page.
 async fn form_page(app: &TestApp) -> (String, String) {
     let (status, _, body) = app

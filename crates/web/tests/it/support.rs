@@ -62,6 +62,10 @@ pub fn field<'a>(html: &'a str, name: &str) -> Option<&'a str> {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with_settings(WebSettings::default()).await
+    }
+
+    pub async fn with_settings(settings: WebSettings) -> TestApp {
         let clock = ManualClock::at(chrono::Utc.with_ymd_and_hms(2021, 6, 24, 1, 0, 0).unwrap());
         let shared: SharedClock = Arc::new(clock.clone());
         let db = TestDb::new(shared.clone()).await.expect("test database");
@@ -89,7 +93,7 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        let router = chongdich_web::app(AppState::new(store, shared, WebSettings::default()));
+        let router = chongdich_web::app(AppState::new(store, shared, settings));
         TestApp { db, router, clock }
     }
 
@@ -164,6 +168,17 @@ impl TestApp {
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Result<Session, StatusCode> {
+        self.try_login_via(username, password, None).await
+    }
+
+    /// Signs in through a socket from `peer`, which forwards for `forwarded_for` (as a reverse
+    /// proxy would).
+    pub async fn try_login_via(
+        &self,
+        username: &str,
+        password: &str,
+        via: Option<(std::net::SocketAddr, &str)>,
+    ) -> Result<Session, StatusCode> {
         let (_, headers, body) = self
             .send(Request::get("/login").body(Body::empty()).unwrap())
             .await;
@@ -177,15 +192,18 @@ impl TestApp {
             ("next", "/"),
         ])
         .unwrap();
-        let (status, headers, _) = self
-            .send(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, login_cookie)
-                    .body(Body::from(form))
-                    .unwrap(),
-            )
-            .await;
+        let mut req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, login_cookie)
+            .body(Body::from(form))
+            .unwrap();
+        if let Some((peer, forwarded_for)) = via {
+            req.headers_mut()
+                .insert("x-forwarded-for", forwarded_for.parse().unwrap());
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        let (status, headers, _) = self.send(req).await;
         if status != StatusCode::SEE_OTHER {
             return Err(status);
         }
