@@ -1,6 +1,7 @@
 //! Agencies: the Steering Committee of each level, departments (sở), boards (ban), sectors
 //! (ngành), people's committees and health facilities, each attached to an area.
 
+use crate::area::AreaLevel;
 use crate::error::Invalid;
 use serde::{Deserialize, Serialize};
 
@@ -162,6 +163,72 @@ pub fn is_group_name(name: &str) -> bool {
     k.starts_with("cac ") || k.contains(" cac ") || k.starts_with("thanh vien ")
 }
 
+/// A group that names one agency in each unit of a level below the document's unit: "UBND
+/// các huyện, thành phố" is the People's Committee of every district, "Trung tâm Y tế các
+/// huyện" every district's health centre, "UBND các xã, phường, thị trấn" every commune's.
+/// A task given to such a group is given to each of them, so that each district sees, reports
+/// on and answers for its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitGroup {
+    /// The agency's name before the unit ("UBND", "Trung tâm Y tế").
+    pub prefix: String,
+    pub level: AreaLevel,
+    pub kind: AgencyKind,
+}
+
+impl UnitGroup {
+    /// The group's agency in one unit: "UBND" and "Huyện Than Uyên" give "UBND huyện Than
+    /// Uyên".
+    pub fn member_name(&self, unit_name: &str) -> String {
+        let mut chars = unit_name.chars();
+        let unit: String = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        };
+        format!("{} {unit}", self.prefix)
+    }
+}
+
+/// The [`UnitGroup`] a name stands for, or None: other groups ("các sở, ban, ngành", "các
+/// địa phương, đơn vị") name no unit level and stay names.
+pub fn unit_group(name: &str) -> Option<UnitGroup> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| crate::text::search_key(w) == "cac")?;
+    let head = crate::text::search_key(&words[..at].join(" "));
+    let tail = crate::text::search_key(&words[at + 1..].join(" "));
+    let level = if tail.starts_with("huyen")
+        || tail.starts_with("quan")
+        || tail.starts_with("thi xa")
+    {
+        AreaLevel::District
+    } else if tail.starts_with("xa") || tail.starts_with("phuong") || tail.starts_with("thi tran") {
+        AreaLevel::Ward
+    } else {
+        return None;
+    };
+    let written = words[..at].join(" ");
+    let (prefix, kind) = if head == "ubnd" || head == "uy ban nhan dan" {
+        ("UBND".to_owned(), AgencyKind::PeoplesCommittee)
+    } else if head.starts_with("ban chi dao") || head.starts_with("bcd") {
+        (written, AgencyKind::SteeringCommittee)
+    } else if head == "trung tam y te" || head == "tram y te" {
+        (written, AgencyKind::HealthFacility)
+    } else if head == "phong y te" {
+        (written, AgencyKind::Department)
+    } else if head == "cong an" {
+        (written, AgencyKind::Sector)
+    } else {
+        return None;
+    };
+    Some(UnitGroup {
+        prefix,
+        level,
+        kind,
+    })
+}
+
 /// Whether a registered agency is the one a document names: the same name ignoring case and
 /// diacritics, or the registered name followed by its place ("Sở Y tế" names "Sở Y tế tỉnh
 /// Lai Châu"; "Công an tỉnh" names "Công an tỉnh Lai Châu").
@@ -223,6 +290,52 @@ mod tests {
         );
         assert_eq!(guess_kind("Công an tỉnh"), AgencyKind::Sector);
         assert_eq!(guess_kind("Sơn La"), AgencyKind::Sector);
+    }
+
+    #[test]
+    fn groups_of_units_name_one_agency_per_unit() {
+        let g = unit_group("UBND các huyện, thành phố").unwrap();
+        assert_eq!(
+            (g.prefix.as_str(), g.level, g.kind),
+            ("UBND", AreaLevel::District, AgencyKind::PeoplesCommittee)
+        );
+        assert_eq!(g.member_name("Huyện Than Uyên"), "UBND huyện Than Uyên");
+        assert_eq!(
+            g.member_name("Thành phố Lai Châu"),
+            "UBND thành phố Lai Châu"
+        );
+        assert_eq!(
+            unit_group("Ủy ban nhân dân các huyện, thị xã, thành phố")
+                .unwrap()
+                .member_name("Thị xã Sơn Tây"),
+            "UBND thị xã Sơn Tây"
+        );
+        let wards = unit_group("UBND các xã, phường, thị trấn").unwrap();
+        assert_eq!(wards.level, AreaLevel::Ward);
+        assert_eq!(wards.member_name("Xã Mường Than"), "UBND xã Mường Than");
+        let health = unit_group("Trung tâm Y tế các huyện, thành phố").unwrap();
+        assert_eq!(health.kind, AgencyKind::HealthFacility);
+        assert_eq!(
+            health.member_name("Huyện Phong Thổ"),
+            "Trung tâm Y tế huyện Phong Thổ"
+        );
+        let committees =
+            unit_group("Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố").unwrap();
+        assert_eq!(committees.kind, AgencyKind::SteeringCommittee);
+        assert_eq!(
+            committees.member_name("Huyện Tam Đường"),
+            "Ban Chỉ đạo phòng, chống dịch Covid-19 huyện Tam Đường"
+        );
+        for other in [
+            "Các sở, ban, ngành",
+            "các địa phương, đơn vị",
+            "Thành viên BCĐ tỉnh",
+            "Sở Y tế",
+            "các cơ quan báo chí",
+            "UBND các cấp",
+        ] {
+            assert_eq!(unit_group(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@ use crate::tasks::{NewTask, TaskFilter, TaskItem, insert_task};
 use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Scope;
-use chongdich_domain::agency::{guess_kind, is_group_name, name_matches};
-use chongdich_domain::area::AreaId;
+use chongdich_domain::agency::{UnitGroup, guess_kind, is_group_name, name_matches, unit_group};
+use chongdich_domain::area::{AreaId, AreaLevel};
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::directive::{DocumentKind, ParsedDirective, PartialDate, Signer, number_key};
 use chongdich_domain::error::Collector;
@@ -270,7 +270,232 @@ struct AgencyCandidate {
     area_name: String,
 }
 
+/// The agencies a document's tasks name, as the tasks are written: the registered ones, plus
+/// those registered on the way.
+struct Agencies {
+    candidates: Vec<AgencyCandidate>,
+    /// Register the names that match no agency (groups stay names).
+    create: bool,
+    /// The document's unit and its name, where agencies it names are registered.
+    home: (AreaId, String),
+}
+
+impl Agencies {
+    /// Sets each name's agency: the registered one it names, or a new one registered in its
+    /// unit (`unit` for the leads of a task split by unit, else the document's unit).
+    async fn resolve<C: ConnectionTrait>(
+        &mut self,
+        txn: &C,
+        who: &Who,
+        now: DateTime<Utc>,
+        input: &mut TaskInput,
+        unit: Option<&(AreaId, String)>,
+    ) -> Result<(), StoreError> {
+        let leads = input.lead.len();
+        for (i, a) in input
+            .lead
+            .iter_mut()
+            .chain(input.support.iter_mut())
+            .enumerate()
+        {
+            if a.agency_id.is_some() {
+                continue;
+            }
+            let (area, area_name) = match unit {
+                Some(u) if i < leads => u.clone(),
+                _ => self.home.clone(),
+            };
+            let found = self.candidates.iter().find(|c| {
+                name_matches(&c.name, &a.name, &c.area_name)
+                    && (i >= leads || unit.is_none() || c.area_id == area.as_str())
+            });
+            if let Some(c) = found {
+                a.agency_id = Some(c.id);
+                continue;
+            }
+            if self.create && !is_group_name(&a.name) {
+                let agency_id = crate::agencies::insert_agency(
+                    txn,
+                    who,
+                    now,
+                    &area,
+                    &a.name,
+                    guess_kind(&a.name),
+                )
+                .await?;
+                self.candidates.push(AgencyCandidate {
+                    id: agency_id,
+                    name: a.name.clone(),
+                    area_id: area.as_str().to_owned(),
+                    area_name,
+                });
+                a.agency_id = Some(agency_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a task belongs: the unit of its lead agencies, when they are all registered in
+    /// one unit.
+    fn lead_area(&self, input: &TaskInput) -> Option<AreaId> {
+        let areas: Vec<&str> = input
+            .lead
+            .iter()
+            .filter_map(|a| a.agency_id)
+            .filter_map(|id| self.candidates.iter().find(|c| c.id == id))
+            .map(|c| c.area_id.as_str())
+            .collect();
+        match areas.first() {
+            Some(first) if areas.len() == input.lead.len() && areas.iter().all(|a| a == first) => {
+                AreaId::parse(first).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+async fn area_name_of<C: ConnectionTrait>(db: &C, area: &AreaId) -> Result<String, StoreError> {
+    Ok(db
+        .query_one(
+            &Query::select()
+                .column("name")
+                .from("areas")
+                .and_where(Expr::col("id").eq(area.as_str()))
+                .to_owned(),
+        )
+        .await?
+        .and_then(|r| r.try_get::<String>("", "name").ok())
+        .unwrap_or_default())
+}
+
+/// The units of `level` below `area` (through the 2025 mapping too) in force on `on`, by id.
+async fn units_below<C: ConnectionTrait>(
+    db: &C,
+    area: &AreaId,
+    level: AreaLevel,
+    on: chrono::NaiveDate,
+) -> Result<Vec<(AreaId, String)>, StoreError> {
+    let rows = db
+        .query_all(
+            &Query::select()
+                .columns([
+                    (Alias::new("a"), Alias::new("id")),
+                    (Alias::new("a"), Alias::new("name")),
+                ])
+                .from_as("area_closure", "c")
+                .join_as(
+                    JoinType::InnerJoin,
+                    "areas",
+                    "a",
+                    Expr::cust("a.id = c.descendant_id"),
+                )
+                .and_where(
+                    Expr::col((Alias::new("c"), Alias::new("ancestor_id"))).eq(area.as_str()),
+                )
+                .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).eq(level.as_str()))
+                .cond_where(
+                    Cond::any()
+                        .add(Expr::col((Alias::new("a"), Alias::new("valid_from"))).is_null())
+                        .add(Expr::col((Alias::new("a"), Alias::new("valid_from"))).lte(on)),
+                )
+                .cond_where(
+                    Cond::any()
+                        .add(Expr::col((Alias::new("a"), Alias::new("valid_to"))).is_null())
+                        .add(Expr::col((Alias::new("a"), Alias::new("valid_to"))).gte(on)),
+                )
+                .order_by((Alias::new("a"), Alias::new("id")), Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                AreaId::parse(&r.try_get::<String>("", "id")?)?,
+                r.try_get::<String>("", "name")?,
+            ))
+        })
+        .collect()
+}
+
+/// A confirmed task as written: leads that are groups of units ([`unit_group`]) become one task
+/// per unit of that level below the document's unit, led by that unit's agency (the unit is
+/// returned with it); the other leads keep one task. A group with no unit of its level below
+/// (a commune's document naming "các huyện") stays a name.
+async fn split_by_unit<C: ConnectionTrait>(
+    db: &C,
+    area: &AreaId,
+    on: chrono::NaiveDate,
+    input: &TaskInput,
+) -> Result<Vec<(TaskInput, Option<(AreaId, String)>)>, StoreError> {
+    let mut kept = Vec::new();
+    let mut by_level: Vec<(AreaLevel, Vec<UnitGroup>)> = Vec::new();
+    for a in &input.lead {
+        match unit_group(&a.name).filter(|_| a.agency_id.is_none()) {
+            Some(g) => match by_level.iter_mut().find(|(l, _)| *l == g.level) {
+                Some((_, gs)) => gs.push(g),
+                None => by_level.push((g.level, vec![g])),
+            },
+            None => kept.push(a.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    for (level, groups) in by_level {
+        let units = units_below(db, area, level, on).await?;
+        if units.is_empty() {
+            // Nothing to split into: the group stays a name.
+            kept.extend(
+                input
+                    .lead
+                    .iter()
+                    .filter(|a| unit_group(&a.name).is_some_and(|g| groups.contains(&g)))
+                    .cloned(),
+            );
+            continue;
+        }
+        for (unit, name) in units {
+            let lead = groups
+                .iter()
+                .map(|g| NamedAgency {
+                    agency_id: None,
+                    name: g.member_name(&name),
+                })
+                .collect();
+            out.push((
+                TaskInput {
+                    lead,
+                    ..input.clone()
+                },
+                Some((unit, name)),
+            ));
+        }
+    }
+    if !kept.is_empty() {
+        out.insert(
+            0,
+            (
+                TaskInput {
+                    lead: kept,
+                    ..input.clone()
+                },
+                None,
+            ),
+        );
+    }
+    Ok(out)
+}
+
 impl Store {
+    /// How many units of `level` lie below `area` on `on`: the tasks a group of units
+    /// ([`unit_group`]) becomes.
+    pub async fn unit_count(
+        &self,
+        area: &AreaId,
+        level: AreaLevel,
+        on: chrono::NaiveDate,
+    ) -> Result<usize, StoreError> {
+        Ok(units_below(&self.db, area, level, on).await?.len())
+    }
+
     async fn agency_candidates<C: ConnectionTrait>(
         db: &C,
         area: &AreaId,
@@ -488,81 +713,47 @@ impl Store {
             )
             .await?;
         }
-        // Tasks: names resolved to registered agencies; missing ones registered when asked.
-        let mut candidates = Self::agency_candidates(&txn, &doc.area).await?;
-        let area_name = txn
-            .query_one(
-                &Query::select()
-                    .column("name")
-                    .from("areas")
-                    .and_where(Expr::col("id").eq(doc.area.as_str()))
-                    .to_owned(),
-            )
-            .await?
-            .and_then(|r| r.try_get::<String>("", "name").ok())
-            .unwrap_or_default();
+        // Tasks: names resolved to registered agencies; missing ones registered when asked. A
+        // task given to a group of units ("UBND các huyện, thành phố") is given to each unit's
+        // agency, one task per unit, so that each sees, reports on and answers for its own.
+        let mut agencies = Agencies {
+            candidates: Self::agency_candidates(&txn, &doc.area).await?,
+            create: doc.create_missing_agencies,
+            home: (doc.area.clone(), area_name_of(&txn, &doc.area).await?),
+        };
+        let on = f
+            .date
+            .and_then(|d| {
+                chrono::NaiveDate::from_ymd_opt(d.year, d.month.unwrap_or(1), d.day.unwrap_or(1))
+            })
+            .unwrap_or_else(|| self.clock.today());
+        let mut written = 0usize;
         for t in &doc.tasks {
-            let mut input = t.input.clone();
-            for a in input.lead.iter_mut().chain(input.support.iter_mut()) {
-                if a.agency_id.is_some() {
-                    continue;
-                }
-                if let Some(c) = candidates
-                    .iter()
-                    .find(|c| name_matches(&c.name, &a.name, &c.area_name))
-                {
-                    a.agency_id = Some(c.id);
-                    continue;
-                }
-                if doc.create_missing_agencies && !is_group_name(&a.name) {
-                    let agency_id = crate::agencies::insert_agency(
-                        &txn,
-                        who,
-                        now,
-                        &doc.area,
-                        &a.name,
-                        guess_kind(&a.name),
-                    )
+            for (mut input, unit) in split_by_unit(&txn, &doc.area, on, &t.input).await? {
+                agencies
+                    .resolve(&txn, who, now, &mut input, unit.as_ref())
                     .await?;
-                    candidates.push(AgencyCandidate {
-                        id: agency_id,
-                        name: a.name.clone(),
-                        area_id: doc.area.as_str().to_owned(),
-                        area_name: area_name.clone(),
-                    });
-                    a.agency_id = Some(agency_id);
-                }
+                let area = match &unit {
+                    Some((unit, _)) => unit.clone(),
+                    None => agencies
+                        .lead_area(&input)
+                        .unwrap_or_else(|| doc.area.clone()),
+                };
+                insert_task(
+                    &txn,
+                    who,
+                    now,
+                    &NewTask {
+                        area,
+                        input,
+                        source: TaskSource::Directive,
+                        document_id: Some(id),
+                        item_path: Some(t.path.clone()),
+                    },
+                )
+                .await?;
+                written += 1;
             }
-            // The task belongs where its lead agencies are, when they are all in one unit.
-            let lead_areas: Vec<&str> = input
-                .lead
-                .iter()
-                .filter_map(|a| a.agency_id)
-                .filter_map(|aid| candidates.iter().find(|c| c.id == aid))
-                .map(|c| c.area_id.as_str())
-                .collect();
-            let area = match lead_areas.first() {
-                Some(first)
-                    if lead_areas.len() == input.lead.len()
-                        && lead_areas.iter().all(|a| a == first) =>
-                {
-                    AreaId::parse(first)?
-                }
-                _ => doc.area.clone(),
-            };
-            insert_task(
-                &txn,
-                who,
-                now,
-                &NewTask {
-                    area,
-                    input,
-                    source: TaskSource::Directive,
-                    document_id: Some(id),
-                    item_path: Some(t.path.clone()),
-                },
-            )
-            .await?;
         }
         audit::append(
             &txn,
@@ -571,10 +762,9 @@ impl Store {
             &AuditEvent::new(AuditAction::Create, "document", Some(id.to_string()))
                 .in_area(doc.area.as_str())
                 .with_detail(format!(
-                    "{} {} — {} nhiệm vụ",
+                    "{} {} — {written} nhiệm vụ",
                     f.kind.label(),
                     f.number.as_deref().unwrap_or_default(),
-                    doc.tasks.len()
                 )),
         )
         .await?;

@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chongdich_domain::access::Permission;
-use chongdich_domain::area::AreaId;
+use chongdich_domain::agency::unit_group;
+use chongdich_domain::area::{AreaId, AreaLevel};
 use chongdich_domain::directive::encoding::{decode_text, legacy_encoding};
 use chongdich_domain::directive::{
     DocumentKind, Item, ParsedDirective, PartialDate, Reference, Signer,
@@ -584,7 +585,22 @@ async fn review_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    // What each row's names resolve to, so the reviewer sees which agencies exist.
+    // What each row's names resolve to, so the reviewer sees which agencies exist and into how
+    // many tasks a group of units splits on the document's date.
+    let on = f
+        .date_year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .and_then(|y| {
+            let n = |s: &str| s.trim().parse::<u32>().ok();
+            chrono::NaiveDate::from_ymd_opt(
+                y,
+                n(&f.date_month).unwrap_or(1),
+                n(&f.date_day).unwrap_or(1),
+            )
+        })
+        .unwrap_or_else(|| s.clock.today());
     if let Ok(area) = AreaId::parse(&f.area_id) {
         for it in &mut f.items {
             let names: Vec<String> = split_agency_list(&it.lead)
@@ -595,20 +611,31 @@ async fn review_page(
                 continue;
             }
             let matched = s.store.match_agencies(&area, &names).await?;
-            it.hint = matched
-                .iter()
-                .map(|m| {
-                    let state = if m.agency_id.is_some() {
-                        "đã có"
-                    } else if chongdich_domain::agency::is_group_name(&m.name) {
-                        "nhóm, giữ nguyên tên"
+            let leads = split_agency_list(&it.lead).len();
+            let mut hints = Vec::new();
+            for (i, m) in matched.iter().enumerate() {
+                let group = unit_group(&m.name).filter(|_| m.agency_id.is_none() && i < leads);
+                let units = match &group {
+                    Some(g) => s.store.unit_count(&area, g.level, on).await?,
+                    None => 0,
+                };
+                let state = if m.agency_id.is_some() {
+                    "đã có".to_owned()
+                } else if let Some(g) = group.filter(|_| units > 0) {
+                    let each = if g.level == AreaLevel::District {
+                        "huyện"
                     } else {
-                        "chưa có, sẽ tạo"
+                        "xã"
                     };
-                    format!("{} ({state})", m.name)
-                })
-                .collect::<Vec<_>>()
-                .join(" · ");
+                    format!("giao cho từng {each}: {units} nhiệm vụ")
+                } else if chongdich_domain::agency::is_group_name(&m.name) {
+                    "nhóm, giữ nguyên tên".to_owned()
+                } else {
+                    "chưa có, sẽ tạo".to_owned()
+                };
+                hints.push(format!("{} ({state})", m.name));
+            }
+            it.hint = hints.join(" · ");
         }
     }
     let references: Vec<Reference> = serde_json::from_str(&f.references_json).unwrap_or_default();

@@ -73,6 +73,13 @@ async fn directive_000_pasted_reviewed_and_confirmed_gives_so_tai_chinh_its_task
         Some("2021-07-05")
     );
 
+    // Item 7 ("Sở Y tế và UBND các huyện, thành phố") says into how many tasks the group splits:
+    // the eight districts of June 2021.
+    assert!(
+        html.contains("UBND các huyện, thành phố (giao cho từng huyện: 8 nhiệm vụ)"),
+        "{html}"
+    );
+
     // Confirm the document with two of its items as tasks, one of them corrected.
     let item_count = "2";
     let fields = [
@@ -143,23 +150,134 @@ async fn directive_000_pasted_reviewed_and_confirmed_gives_so_tai_chinh_its_task
     assert_eq!(task["item_path"], "9.1");
     assert_eq!(task["status"], "new");
     assert_eq!(task["source"], "directive");
-    // The group stays a name; the department was matched or created once.
-    let (_, all) = app.get("/api/v1/tasks?q=giao%20duc", &t).await;
-    let agencies: Vec<(Value, Value)> = all["items"][0]["agencies"]
-        .as_array()
-        .unwrap()
+    // "UBND các huyện, thành phố" is given to each district of the province in force on the
+    // document's date: the department keeps one task at the province, and each of the eight
+    // districts' People's Committees (registered on the way, in its district) gets its own.
+    let (_, all) = app.get("/api/v1/tasks?q=giao%20duc&limit=50", &t).await;
+    assert_eq!(all["total"], 9, "{all}");
+    let items = all["items"].as_array().unwrap();
+    let leads: Vec<(&str, &str, bool)> = items
         .iter()
-        .map(|a| (a["name"].clone(), a["agency_id"].clone()))
+        .map(|i| {
+            let a = &i["agencies"][0];
+            (
+                i["area_id"].as_str().unwrap(),
+                a["name"].as_str().unwrap(),
+                a["agency_id"].is_i64() && i["agencies"].as_array().unwrap().len() == 1,
+            )
+        })
         .collect();
     assert!(
-        agencies.contains(&(json!("UBND các huyện, thành phố"), Value::Null)),
-        "{all}"
+        leads.contains(&("N12", "Sở Giáo dục và Đào tạo", true)),
+        "{leads:?}"
     );
     assert!(
-        agencies
-            .iter()
-            .any(|(n, id)| n == "Sở Giáo dục và Đào tạo" && id.is_i64()),
-        "{all}"
+        leads.contains(&("L110", "UBND huyện Than Uyên", true)),
+        "{leads:?}"
+    );
+    assert!(
+        leads.contains(&("L105", "UBND thành phố Lai Châu", true)),
+        "{leads:?}"
+    );
+    assert_eq!(
+        leads.iter().filter(|(a, _, _)| a.starts_with('L')).count(),
+        8
+    );
+    // The district's officer sees the district's task, and only that one of the nine.
+    let (_, theirs) = app
+        .get("/api/v1/tasks?q=giao%20duc", &app.token("officer_b").await)
+        .await;
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    assert_eq!(
+        theirs["items"][0]["agencies"][0]["name"],
+        "UBND huyện Tam Đường"
+    );
+}
+
+#[tokio::test]
+async fn a_group_of_units_splits_into_the_units_in_force_on_the_documents_date() {
+    use chongdich_domain::area::{AreaId, AreaLevel};
+    let app = TestApp::new().await;
+    let n12 = AreaId::parse("N12").unwrap();
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let wards = |prefix: &str| {
+        let prefix = prefix.to_owned();
+        let app = &app;
+        async move {
+            count(
+                app,
+                &format!("areas WHERE level = 'ward' AND id LIKE '{prefix}%'"),
+            )
+            .await as usize
+        }
+    };
+    let store = app.store();
+    // Before 1/7/2025: the province's districts and the communes of the 3-level structure;
+    // after: the communes of the 2-level one (there are no districts any more).
+    assert_eq!(
+        store
+            .unit_count(&n12, AreaLevel::District, day(2021, 6, 1))
+            .await
+            .unwrap(),
+        8
+    );
+    assert_eq!(
+        store
+            .unit_count(&n12, AreaLevel::Ward, day(2021, 6, 1))
+            .await
+            .unwrap(),
+        wards("L").await
+    );
+    assert_eq!(
+        store
+            .unit_count(&n12, AreaLevel::District, day(2026, 1, 1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .unit_count(&n12, AreaLevel::Ward, day(2026, 1, 1))
+            .await
+            .unwrap(),
+        wards("N").await
+    );
+    assert_ne!(wards("L").await, wards("N").await);
+    // A district's document giving work to "UBND các xã, thị trấn": one task per commune of
+    // the district, led by that commune's committee, which the commune's officer sees.
+    let t = app.token("admin").await;
+    let text = "UBND HUYỆN TAM ĐƯỜNG\nSố: 45/UBND-VP\nTam Đường, ngày 02 tháng 7 năm 2021\n\
+                1. UBND các xã, thị trấn rà soát người về từ vùng dịch (trước ngày 05/7/2021).\n";
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/documents",
+            &t,
+            Some(json!({"area_id": "L106", "text": text})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let communes = store
+        .unit_count(
+            &AreaId::parse("L106").unwrap(),
+            AreaLevel::Ward,
+            day(2021, 7, 2),
+        )
+        .await
+        .unwrap();
+    assert!(communes > 5, "{communes}");
+    let (_, tasks) = app.get("/api/v1/tasks?q=ra%20soat&limit=100", &t).await;
+    assert_eq!(tasks["total"], communes as i64, "{tasks}");
+    assert!(
+        tasks["items"].as_array().unwrap().iter().all(|i| {
+            i["area_id"].as_str().unwrap().starts_with('L')
+                && i["agencies"][0]["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("UBND ")
+                && i["deadline"] == "2021-07-05"
+        }),
+        "{tasks}"
     );
 }
 
