@@ -582,7 +582,8 @@ impl Store {
             }
         }
         for t in &doc.tasks {
-            self.check_agencies(&t.input).await?;
+            self.check_agencies(scope, &doc.area, &mut t.input.clone())
+                .await?;
         }
         let now = self.clock.now();
         let txn = self.write().await?;

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A task about to be written.
 #[derive(Debug, Clone)]
@@ -482,8 +482,8 @@ impl Store {
         task: &NewTask,
     ) -> Result<TaskView, StoreError> {
         self.check_area(scope, &task.area).await?;
-        let input = task.input.clone().check("")?;
-        self.check_agencies(&input).await?;
+        let mut input = task.input.clone().check("")?;
+        self.check_agencies(scope, &task.area, &mut input).await?;
         let task = NewTask {
             input,
             ..task.clone()
@@ -495,8 +495,16 @@ impl Store {
         self.task(scope, id).await
     }
 
-    /// Refuses agency ids that do not exist.
-    pub(crate) async fn check_agencies(&self, input: &TaskInput) -> Result<(), StoreError> {
+    /// Refuses agency ids that do not exist or that the user may not give work to: an agency
+    /// must be registered within the user's scope or in a unit above the task's (a district's
+    /// task may ask Sở Y tế for support; no one names another province's agency). An agency
+    /// named by id alone takes its registered name.
+    pub(crate) async fn check_agencies(
+        &self,
+        scope: &Scope,
+        area: &AreaId,
+        input: &mut TaskInput,
+    ) -> Result<(), StoreError> {
         let ids: Vec<i64> = input
             .lead
             .iter()
@@ -510,23 +518,45 @@ impl Store {
             .db
             .query_all(
                 &Query::select()
-                    .column("id")
+                    .columns(["id", "name"])
                     .from("agencies")
                     .and_where(Expr::col("id").is_in(ids.clone()))
+                    .cond_where(
+                        Cond::any().add(area_in_scope("area_id", scope)).add(
+                            Expr::col("area_id").in_subquery(
+                                Query::select()
+                                    .column("ancestor_id")
+                                    .from("area_closure")
+                                    .and_where(Expr::col("descendant_id").eq(area.as_str()))
+                                    .to_owned(),
+                            ),
+                        ),
+                    )
                     .to_owned(),
             )
             .await?;
-        let found: Vec<i64> = rows
-            .iter()
-            .filter_map(|r| r.try_get::<i64>("", "id").ok())
-            .collect();
-        if let Some(missing) = ids.iter().find(|i| !found.contains(i)) {
+        let mut found: HashMap<i64, String> = HashMap::new();
+        for r in &rows {
+            found.insert(r.try_get("", "id")?, r.try_get("", "name")?);
+        }
+        if let Some(missing) = ids.iter().find(|i| !found.contains_key(i)) {
             let field = if input.lead.iter().any(|a| a.agency_id == Some(*missing)) {
                 "lead"
             } else {
                 "support"
             };
-            return Err(Invalid::field(field, format!("không có cơ quan số {missing}")).into());
+            return Err(Invalid::field(
+                field,
+                format!("không có cơ quan số {missing} trong phạm vi của bạn"),
+            )
+            .into());
+        }
+        for a in input.lead.iter_mut().chain(input.support.iter_mut()) {
+            if let Some(name) = a.agency_id.and_then(|id| found.get(&id))
+                && a.name.trim().is_empty()
+            {
+                a.name = name.clone();
+            }
         }
         Ok(())
     }

@@ -229,7 +229,7 @@ pub async fn create(
     let area = AreaId::parse(&b.area_id)
         .map_err(|_| Invalid::field("area_id", "mã địa bàn không hợp lệ"))?;
     let deadline = parse_date("deadline", b.deadline.as_deref().unwrap_or_default())?;
-    let mut task = NewTask {
+    let task = NewTask {
         area,
         input: TaskInput {
             title: b.title,
@@ -241,22 +241,6 @@ pub async fn create(
         document_id: None,
         item_path: None,
     };
-    // A registered agency named by id carries its name.
-    for a in task
-        .input
-        .lead
-        .iter_mut()
-        .chain(task.input.support.iter_mut())
-    {
-        if let (Some(id), true) = (a.agency_id, a.name.trim().is_empty())
-            && let Ok(g) = s
-                .store
-                .agency(&chongdich_domain::access::Scope::everywhere(), id)
-                .await
-        {
-            a.name = g.agency.name;
-        }
-    }
     let v = s
         .store
         .create_task(&u.scope(Permission::ManageDirectives), &u.who(), &task)

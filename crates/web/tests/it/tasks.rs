@@ -497,3 +497,59 @@ async fn reminders_go_to_the_outbox_once_per_task_member_and_kind() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn a_task_names_only_agencies_within_reach_and_takes_their_registered_names() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let health = agency(&app, &t, "N12", "Sở Y tế tỉnh Lai Châu", "department").await;
+    let other_district = agency(
+        &app,
+        &t,
+        "L106",
+        "UBND huyện Tam Đường",
+        "peoples_committee",
+    )
+    .await;
+    let own = agency(
+        &app,
+        &t,
+        "L105",
+        "UBND thành phố Lai Châu",
+        "peoples_committee",
+    )
+    .await;
+    let ta = app.token("admin_a").await;
+    // Thành phố Lai Châu's administrator gives work to its own committee, with the province's
+    // health department in support; the names come from the registry.
+    let created = task(
+        &app,
+        &ta,
+        json!({"area_id": "L105", "title": "Rà soát người về từ Bắc Giang",
+               "lead": [{"agency_id": own}], "support": [{"agency_id": health}]}),
+    )
+    .await;
+    assert_eq!(created["agencies"][0]["name"], "UBND thành phố Lai Châu");
+    assert_eq!(created["agencies"][1]["name"], "Sở Y tế tỉnh Lai Châu");
+    // … but not to a neighbouring district's committee: refused on the field, its name not
+    // given away, nothing written.
+    let before = app.get("/api/v1/tasks", &t).await.1["total"].clone();
+    for (field, body) in [
+        (
+            "lead",
+            json!({"area_id": "L105", "title": "Việc của huyện khác", "lead": [{"agency_id": other_district}]}),
+        ),
+        (
+            "support",
+            json!({"area_id": "L105", "title": "Việc của huyện khác", "lead": [{"agency_id": own}], "support": [{"agency_id": other_district}]}),
+        ),
+    ] {
+        let (s, v) = app
+            .api(Method::POST, "/api/v1/tasks", &ta, Some(body))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["field"], field, "{v}");
+        assert!(!v.to_string().contains("Tam Đường"), "{v}");
+    }
+    assert_eq!(app.get("/api/v1/tasks", &t).await.1["total"], before);
+}
