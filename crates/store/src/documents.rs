@@ -561,10 +561,13 @@ impl Store {
         let f = &doc.fields;
         let key = f.number.as_deref().and_then(number_key);
         if let Some(key) = &key {
+            // Numbers repeat between units (every district's UBND has its "12/UBND-VP"): a
+            // duplicate is the same number in the same unit and year.
             let mut dup = Query::select()
                 .column("id")
                 .from("documents")
                 .and_where(Expr::col("number_key").eq(key.as_str()))
+                .and_where(Expr::col("area_id").eq(doc.area.as_str()))
                 .to_owned();
             if let Some(d) = f.date {
                 dup.and_where(Expr::col("date_year").eq(d.year));
@@ -655,19 +658,23 @@ impl Store {
         for (i, r) in f.references.iter().enumerate() {
             let rkey = r.number.as_deref().and_then(number_key);
             let linked = match &rkey {
-                Some(k) => txn
-                    .query_one(
-                        &Query::select()
-                            .column("id")
-                            .from("documents")
-                            .and_where(Expr::col("number_key").eq(k.as_str()))
-                            .and_where(Expr::col("id").ne(id))
-                            .order_by("id", Order::Asc)
-                            .limit(1)
-                            .to_owned(),
-                    )
-                    .await?
-                    .and_then(|r| r.try_get::<i64>("", "id").ok()),
+                Some(k) => {
+                    let mut q = Query::select()
+                        .column("id")
+                        .from("documents")
+                        .and_where(Expr::col("number_key").eq(k.as_str()))
+                        .and_where(Expr::col("id").ne(id))
+                        .order_by("id", Order::Asc)
+                        .limit(1)
+                        .to_owned();
+                    // "98/TB-VPCP" of 2022 is not the one of 2021.
+                    if let Some(d) = r.date {
+                        q.and_where(Expr::col("date_year").eq(d.year));
+                    }
+                    txn.query_one(&q)
+                        .await?
+                        .and_then(|r| r.try_get::<i64>("", "id").ok())
+                }
                 None => None,
             };
             let [ry, rm, rd] = date_parts(r.date);
@@ -703,16 +710,21 @@ impl Store {
             .await?;
         }
         if let Some(k) = &key {
-            txn.execute(
-                &Query::update()
-                    .table("document_references")
-                    .value("referenced_id", id)
-                    .and_where(Expr::col("number_key").eq(k.as_str()))
-                    .and_where(Expr::col("referenced_id").is_null())
-                    .and_where(Expr::col("document_id").ne(id))
-                    .to_owned(),
-            )
-            .await?;
+            let mut q = Query::update()
+                .table("document_references")
+                .value("referenced_id", id)
+                .and_where(Expr::col("number_key").eq(k.as_str()))
+                .and_where(Expr::col("referenced_id").is_null())
+                .and_where(Expr::col("document_id").ne(id))
+                .to_owned();
+            if let Some(d) = f.date {
+                q.cond_where(
+                    Cond::any()
+                        .add(Expr::col("date_year").is_null())
+                        .add(Expr::col("date_year").eq(d.year)),
+                );
+            }
+            txn.execute(&q).await?;
         }
         // Tasks: names resolved to registered agencies; missing ones registered when asked. A
         // task given to a group of units ("UBND các huyện, thành phố") is given to each unit's

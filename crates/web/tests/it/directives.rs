@@ -561,6 +561,45 @@ async fn the_api_registers_a_document_with_the_parsers_tasks_once_and_links_refe
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["field"], "number");
     assert_eq!(count(&app, "tasks").await, tasks_before);
+    // The same number issued by a district is another document.
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/documents",
+            &app.token("admin_b").await,
+            Some(json!({
+                "area_id": "L106",
+                "text": "UBND HUYỆN TAM ĐƯỜNG\nSố: 1229/UBND-VX\nTam Đường, ngày 12 tháng 5 năm 2021\nV/v triển khai Công văn của tỉnh\n",
+                "tasks": []
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    // A Thông báo of the same number a year later is not the one cited.
+    let (status, later) = app
+        .api(
+            Method::POST,
+            "/api/v1/documents",
+            &t,
+            Some(json!({
+                "area_id": "N12",
+                "text": "VĂN PHÒNG CHÍNH PHỦ\nSố: 98/TB-VPCP\nHà Nội, ngày 10 tháng 3 năm 2022\nTHÔNG BÁO\nKết luận năm 2022\n",
+                "tasks": []
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{later}");
+    let (_, doc) = app.get(&format!("/api/v1/documents/{id}"), &t).await;
+    let cited = |doc: &Value| {
+        doc["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["number"] == "98/TB-VPCP")
+            .unwrap()["document_id"]
+            .clone()
+    };
+    assert_eq!(cited(&doc), Value::Null, "{doc}");
     // Registering the cited Thông báo links the earlier reference to it.
     let (status, tb) = app
         .api(
@@ -590,11 +629,12 @@ async fn the_api_registers_a_document_with_the_parsers_tasks_once_and_links_refe
     assert_eq!(tb["cited_by"].as_array().unwrap().len(), 1, "{tb}");
     // Search ignores diacritics; a district sees the province's documents.
     let (_, found) = app.get("/api/v1/documents?q=1229", &t).await;
-    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["total"], 2, "the province's and Tam Đường's: {found}");
     let o = app.token("officer_b").await;
     let (status, list) = app.get("/api/v1/documents", &o).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(list["total"], 2, "{list}");
+    // The province's three and the district's own.
+    assert_eq!(list["total"], 4, "{list}");
     let s = app.login("officer_b").await;
     let (status, html) = app.page(&s, "/documents?q=thong%20bao").await;
     assert_eq!(status, StatusCode::OK);
