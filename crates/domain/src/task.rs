@@ -53,7 +53,12 @@ impl TaskStatus {
     /// What the screen shows: an open task past its deadline is overdue.
     pub fn effective(self, deadline: Option<NaiveDate>, today: NaiveDate) -> TaskStatus {
         match (self, deadline) {
-            (TaskStatus::New | TaskStatus::InProgress, Some(d)) if d < today => TaskStatus::Overdue,
+            // An escalated task is not done either: the level above now answers for it.
+            (TaskStatus::New | TaskStatus::InProgress | TaskStatus::Escalated, Some(d))
+                if d < today =>
+            {
+                TaskStatus::Overdue
+            }
             (s, _) => s,
         }
     }
@@ -76,7 +81,7 @@ pub const REMIND_DAYS_BEFORE: i64 = 3;
 /// Whether a task is due soon: open, deadline today or within [`REMIND_DAYS_BEFORE`] days.
 pub fn due_soon(status: TaskStatus, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
     match deadline {
-        Some(d) if status.is_open() && status != TaskStatus::Escalated => {
+        Some(d) if status.is_open() => {
             let left = (d - today).num_days();
             (0..=REMIND_DAYS_BEFORE).contains(&left)
         }
@@ -171,8 +176,13 @@ mod tests {
             TaskStatus::Done.effective(deadline, today),
             TaskStatus::Done
         );
+        // Handed to the level above, it is still to be done.
         assert_eq!(
             TaskStatus::Escalated.effective(deadline, today),
+            TaskStatus::Overdue
+        );
+        assert_eq!(
+            TaskStatus::Escalated.effective(None, today),
             TaskStatus::Escalated
         );
         assert_eq!(
@@ -191,6 +201,7 @@ mod tests {
         assert!(!due_soon(TaskStatus::New, deadline, d(2021, 7, 1)));
         assert!(!due_soon(TaskStatus::New, deadline, d(2021, 7, 6)));
         assert!(!due_soon(TaskStatus::Done, deadline, d(2021, 7, 4)));
+        assert!(due_soon(TaskStatus::Escalated, deadline, d(2021, 7, 4)));
         assert!(!due_soon(TaskStatus::New, None, d(2021, 7, 4)));
     }
 

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "quarantine orders, daily check-ins, violations, returnee batches, imports",
         up: m0009_quarantine_orders,
     },
+    Migration {
+        version: 10,
+        name: "escalated tasks are open: they count as overdue and are reminded",
+        up: m0010_escalated_tasks_open,
+    },
 ];
 
 fn date(name: &'static str) -> ColumnDef {
@@ -872,6 +877,26 @@ fn m0007_directives(b: DbBackend) -> Vec<Statement> {
         out.push(Statement::from_string(b, sql));
     }
     out
+}
+
+/// The open-task partial indexes of migration 7 with escalated tasks in them: a task handed
+/// to the level above is still to be done, overdue past its deadline.
+fn m0010_escalated_tasks_open(b: DbBackend) -> Vec<Statement> {
+    [
+        "DROP INDEX tasks_open_deadline",
+        "DROP INDEX tasks_open_area",
+        "DROP INDEX task_agencies_open_lead",
+        "CREATE INDEX tasks_open_deadline ON tasks (province_code, deadline, id) \
+         WHERE status IN ('new', 'in_progress', 'escalated')",
+        "CREATE INDEX tasks_open_area ON tasks (province_code, area_id, deadline) \
+         WHERE status IN ('new', 'in_progress', 'escalated')",
+        "CREATE INDEX task_agencies_open_lead ON task_agencies \
+         (province_code, agency_id, deadline, name) \
+         WHERE role = 'lead' AND status IN ('new', 'in_progress', 'escalated')",
+    ]
+    .into_iter()
+    .map(|sql| Statement::from_string(b, sql))
+    .collect()
 }
 
 /// Quarantine facilities, their rooms, and the stays of the people quarantined there. A stay

@@ -357,10 +357,13 @@ pub(crate) fn in_scope_by_province(alias: &str, scope: &Scope) -> Expr {
     }
 }
 
-/// Open tasks, written as the partial indexes' own predicate: literals, not bound values,
-/// or SQLite cannot prove that the index covers the query and scans the table instead.
+/// Open tasks (escalated ones too: the level above answers for them), written as the partial
+/// indexes' own predicate: literals, not bound values, or SQLite cannot prove that the index
+/// covers the query and scans the table instead.
 fn open(alias: &str) -> Expr {
-    Expr::cust(format!("{alias}.status IN ('new', 'in_progress')"))
+    Expr::cust(format!(
+        "{alias}.status IN ('new', 'in_progress', 'escalated')"
+    ))
 }
 
 fn col(c: &str) -> Expr {

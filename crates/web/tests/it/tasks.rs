@@ -375,7 +375,8 @@ async fn a_task_beyond_the_levels_authority_is_escalated_to_the_committee_above(
     let v = task(
         &app,
         &t,
-        json!({"area_id": "L105", "title": "Bố trí kinh phí khu cách ly", "lead": [{"agency_id": district_pc}]}),
+        json!({"area_id": "L105", "title": "Bố trí kinh phí khu cách ly", "deadline": "30/06/2021",
+               "lead": [{"agency_id": district_pc}]}),
     )
     .await;
     let id = v["id"].as_i64().unwrap();
@@ -441,6 +442,21 @@ async fn a_task_beyond_the_levels_authority_is_escalated_to_the_committee_above(
     assert!(
         html.contains("Đã báo cáo cấp trên") && html.contains("Vượt khả năng ngân sách huyện"),
         "{html}"
+    );
+    // Handed up, it is still not done: past its deadline it is overdue, counted under the
+    // committee that now leads it.
+    app.clock.advance(Duration::days(7));
+    let (_, over) = app.get("/api/v1/tasks?status=overdue", &t).await;
+    assert_eq!(over["total"], 1, "{over}");
+    assert_eq!(over["items"][0]["status"], "overdue");
+    let (_, sum) = app.get("/api/v1/tasks/overdue", &t).await;
+    assert!(
+        sum["by_agency"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "Ban Chỉ đạo tỉnh Lai Châu" && c["overdue"] == 1),
+        "{sum}"
     );
 }
 
