@@ -482,6 +482,23 @@ const TITLES: &[&str] = &[
     "Lãnh đạo",
 ];
 
+/// Titles of the official who heads an agency and acts for it: "Chủ tịch UBND các huyện,
+/// thành phố chỉ đạo …" is a task of UBND các huyện, thành phố, "Giám đốc Sở Y tế chỉ đạo …"
+/// one of Sở Y tế. Only heads of the agency named after the title: not "Chánh Văn phòng"
+/// (head of the office, not of the UBND named after it) nor "Thường trực" ("Thường trực
+/// HĐND tỉnh" is a body of its own).
+const HEAD_TITLES: &[&str] = &[
+    "Phó Chủ tịch Thường trực",
+    "Phó Chủ tịch",
+    "Chủ tịch",
+    "Giám đốc",
+    "Phó Giám đốc",
+    "Trưởng ban",
+    "Phó Trưởng ban",
+    "Cục trưởng",
+    "Chỉ huy trưởng",
+];
+
 struct Table {
     stop: HashSet<&'static str>,
     group_words: HashSet<&'static str>,
@@ -489,6 +506,7 @@ struct Table {
     by_first: HashMap<String, Vec<(Vec<String>, usize)>>,
     bare: Vec<(Vec<String>, &'static str)>,
     titles: Vec<Vec<String>>,
+    head_titles: Vec<Vec<String>>,
 }
 
 fn name_keys(s: &str) -> Vec<String> {
@@ -517,6 +535,7 @@ fn table() -> &'static Table {
             by_first,
             bare: BARE.iter().map(|(b, c)| (name_keys(b), *c)).collect(),
             titles: TITLES.iter().map(|t| name_keys(t)).collect(),
+            head_titles: HEAD_TITLES.iter().map(|t| name_keys(t)).collect(),
         }
     })
 }
@@ -671,6 +690,27 @@ fn is_ubnd_head(toks: &[Tok<'_>], i: usize) -> Option<usize> {
     }
 }
 
+/// "các huyện, thành phố", "các xã, phường, thị trấn" at `i`: "các" and levels, the comma
+/// between two levels part of the phrase (it names the levels, not separate agencies).
+/// Returns the index after the last level.
+fn levels_at(toks: &[Tok<'_>], i: usize) -> Option<usize> {
+    let first = toks.get(i)?;
+    if first.key != "các" || !first.trail.is_empty() {
+        return None;
+    }
+    let mut j = i + 1;
+    while toks.get(j).is_some_and(|t| t.lead.is_empty())
+        && let Some(e) = level_at(toks, j)
+    {
+        let comma = toks.get(e - 1).is_some_and(|t| t.trail == ",");
+        j = e;
+        if !comma || level_at(toks, j).is_none() {
+            break;
+        }
+    }
+    (j > i + 1).then_some(j)
+}
+
 /// "UBND huyện Than Uyên", "UBND các xã, phường": UBND, a level, a place name (or "các" and
 /// levels).
 fn ubnd_at(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(String, usize)> {
@@ -680,24 +720,10 @@ fn ubnd_at(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(String, usize)> {
     }
     let mut j = h;
     let mut words: Vec<String> = vec!["UBND".to_owned()];
-    let first = toks.get(j)?;
-    if first.key == "các" && first.trail.is_empty() {
-        words.push(first.text.to_owned());
-        j += 1;
-        let mut any = false;
-        while let Some(e) = level_at(toks, j) {
-            any = true;
-            let piece = slice(src, toks, j, e);
-            let comma = toks.get(e - 1).is_some_and(|t| t.trail == ",");
-            j = e;
-            if comma && level_at(toks, j).is_some() {
-                words.push(format!("{piece},"));
-            } else {
-                words.push(piece);
-                break;
-            }
-        }
-        return any.then(|| (display_name(&words.join(" ")), j));
+    if toks.get(j)?.key == "các" {
+        let e = levels_at(toks, j)?;
+        words.push(slice(src, toks, j, e));
+        return Some((display_name(&words.join(" ")), e));
     }
     let e = level_at(toks, j)?;
     words.push(slice(src, toks, j, e).to_lowercase());
@@ -766,13 +792,22 @@ fn generic_at(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(String, usize)> 
             break;
         }
     }
-    if caps == 0 {
+    let open = toks.get(end - 1).is_some_and(|t| t.trail.is_empty());
+    // "Công an" names a kind of agency by itself, so a level after it is enough: "Công an
+    // huyện Than Uyên", "Công an các huyện, thành phố".
+    let police = caps == 0
+        && match_seq(toks, i, &["công", "an"]) == Some(h)
+        && (levels_at(toks, h).is_some() || level_at(toks, h).is_some());
+    if caps == 0 && !police {
         return None;
     }
+    // The levels the name is of: "Trung tâm Y tế các huyện, thành phố" (the comma between
+    // the levels does not end the name).
+    if open && let Some(l) = levels_at(toks, end) {
+        end = l;
+    }
     // A level word and place name after the name: "… tỉnh", "… huyện Than Uyên".
-    if toks.get(end - 1).is_some_and(|t| t.trail.is_empty())
-        && let Some(l) = level_at(toks, end)
-    {
+    else if open && let Some(l) = level_at(toks, end) {
         end = l;
         while let Some(t) = toks.get(end) {
             if !t.cap || !t.lead.is_empty() || !toks.get(end - 1)?.trail.is_empty() {
@@ -789,6 +824,90 @@ fn generic_at(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(String, usize)> 
         name = f.to_uppercase().chain(name.chars().skip(1)).collect();
     }
     Some((name, end))
+}
+
+/// The standard name of the province's steering committee, which its long names ("Ban Chỉ
+/// đạo phòng, chống dịch Covid-19 tỉnh") come out as.
+const PROVINCE_COMMITTEE: &str = "Ban Chỉ đạo tỉnh";
+
+/// An epidemic steering committee at `i`: "Ban Chỉ đạo" or "BCĐ", "phòng, chống" (or "phòng
+/// chống"), "dịch", optionally "bệnh" and "Covid-19", then its scope: "tỉnh", "các huyện,
+/// thành phố", "huyện Than Uyên", "cấp huyện", "các cấp", or none. The comma in "phòng,
+/// chống" and those between the levels are part of the name; without this, the generic
+/// reading stops at the first ("Ban Chỉ đạo phòng"). Returns the index after the
+/// committee's words ("… dịch Covid-19") and the index after its scope.
+fn committee_at(toks: &[Tok<'_>], i: usize) -> Option<(usize, usize)> {
+    if !toks.get(i)?.cap {
+        return None;
+    }
+    let head =
+        match_seq(toks, i, &["ban", "chỉ", "đạo"]).or_else(|| match_seq(toks, i, &["bcđ"]))?;
+    let no_punct = |a: usize, e: usize| {
+        toks.get(a..e - 1)
+            .is_some_and(|ts| ts.iter().all(|t| t.trail.is_empty()))
+    };
+    if !no_punct(i, head + 1) {
+        return None;
+    }
+    let mut j = match_seq(toks, head, &["phòng", "chống", "dịch"])?;
+    if !no_punct(head + 1, j) {
+        return None;
+    }
+    for word in ["bệnh", "covid"] {
+        if toks.get(j - 1).is_some_and(|t| t.trail.is_empty())
+            && toks
+                .get(j)
+                .is_some_and(|t| t.lead.is_empty() && t.key.starts_with(word))
+        {
+            j += 1;
+        }
+    }
+    let words_end = j;
+    if !toks.get(j - 1)?.trail.is_empty() {
+        return Some((words_end, j));
+    }
+    if let Some(e) = match_seq(toks, j, &["các", "cấp"]) {
+        return Some((words_end, e));
+    }
+    if let Some(e) = levels_at(toks, j) {
+        return Some((words_end, e));
+    }
+    let level_start = match toks.get(j) {
+        Some(t) if t.key == "cấp" && t.trail.is_empty() => j + 1,
+        _ => j,
+    };
+    let Some(mut e) = level_at(toks, level_start) else {
+        return Some((words_end, j));
+    };
+    // The place's name after the level: "huyện Than Uyên".
+    let mut names = 0;
+    while let Some(t) = toks.get(e) {
+        if !t.cap || !t.lead.is_empty() || names >= 4 || !toks.get(e - 1)?.trail.is_empty() {
+            break;
+        }
+        names += 1;
+        e += 1;
+    }
+    Some((words_end, e))
+}
+
+/// The entity a committee at `i` names: the province's committee in its standard name, a
+/// collective ("Ban Chỉ đạo phòng, chống dịch các cấp"), or the committee of another level
+/// as written ("Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố").
+fn committee_entity(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(Entity, usize)> {
+    let (words_end, end) = committee_at(toks, i)?;
+    if match_seq(toks, words_end, &["các", "cấp"]) == Some(end) {
+        return Some((Entity::Group(slice(src, toks, i, end)), end));
+    }
+    let province = |k: usize| toks.get(k).is_some_and(|t| t.key == "tỉnh");
+    let level = match toks.get(words_end) {
+        Some(t) if t.key == "cấp" => words_end + 1,
+        _ => words_end,
+    };
+    if province(level) && end > level {
+        return Some((Entity::Named(PROVINCE_COMMITTEE.to_owned()), end));
+    }
+    Some((Entity::Named(display_name(&slice(src, toks, i, end))), end))
 }
 
 /// Words a collective phrase is made of ("các sở, ban, ngành liên quan").
@@ -844,7 +963,9 @@ fn group_at(toks: &[Tok<'_>], i: usize) -> Option<usize> {
         let prev_key = toks.get(j - 1).map(|p| p.key.as_str()).unwrap_or("");
         if prev_key == "viên"
             && last_trail.is_empty()
-            && let Some((_, e)) = known_at(toks, j)
+            && let Some(e) = known_at(toks, j)
+                .map(|(_, e)| e)
+                .or_else(|| committee_at(toks, j).map(|(_, e)| e))
         {
             // "thành viên Ban Chỉ đạo tỉnh": the members, not the committee.
             j = e;
@@ -898,6 +1019,9 @@ pub(super) fn entity_at(src: &str, toks: &[Tok<'_>], i: usize) -> Option<(Entity
         if let Some((name, end)) = ubnd_at(src, toks, i) {
             return Some((Entity::Named(name), end));
         }
+        if let Some(found) = committee_entity(src, toks, i) {
+            return Some(found);
+        }
         if let Some((name, end)) = generic_at(src, toks, i) {
             return Some((Entity::Named(name), end));
         }
@@ -946,10 +1070,44 @@ fn place_suffix(toks: &[Tok<'_>], end: usize, name: &str) -> usize {
 /// after a heading ("Các lực lượng: …"), "và" or "cùng". Returns the elements and the index
 /// after the last.
 pub(super) fn list_at(src: &str, toks: &[Tok<'_>], i: usize) -> (Vec<Entity>, usize) {
+    list_with(src, toks, i, false)
+}
+
+/// The agencies a task names at `i` (its leads, or its supports after "phối hợp với"): a list
+/// as [`list_at`] reads it, where an element may be an agency's head ("Chủ tịch UBND các
+/// huyện, thành phố", "Giám đốc Sở Y tế"), who acts for the agency and stands for it. Not for
+/// the recipients, who are kept as written, title and all.
+pub(super) fn tasked_at(src: &str, toks: &[Tok<'_>], i: usize) -> (Vec<Entity>, usize) {
+    list_with(src, toks, i, true)
+}
+
+/// The index after a head's title at `i` when an agency follows it (no punctuation inside
+/// or after the title), else `i`.
+fn after_head_title(src: &str, toks: &[Tok<'_>], i: usize) -> usize {
+    table()
+        .head_titles
+        .iter()
+        .filter_map(|keys| match_seq(toks, i, keys))
+        .filter(|&e| {
+            toks.get(i..e)
+                .is_some_and(|ts| ts.iter().all(|t| t.trail.is_empty()))
+        })
+        .max()
+        .filter(|&e| matches!(entity_at(src, toks, e), Some((Entity::Named(_), _))))
+        .unwrap_or(i)
+}
+
+fn list_with(src: &str, toks: &[Tok<'_>], i: usize, heads: bool) -> (Vec<Entity>, usize) {
     let mut out = Vec::new();
     let mut j = i;
     let mut end = i;
-    while let Some((e, next)) = entity_at(src, toks, j) {
+    loop {
+        if heads {
+            j = after_head_title(src, toks, j);
+        }
+        let Some((e, next)) = entity_at(src, toks, j) else {
+            break;
+        };
         out.push(e);
         end = next;
         j = next;

@@ -37,13 +37,18 @@
 //! - **lead**: the agencies that are the subject of a sentence of the item (after "Giao",
 //!   "Đề nghị", "Yêu cầu"), each in its standard name ("Sở Y tế", "Sở Lao động, Thương binh và
 //!   Xã hội", "UBND các huyện, thành phố") or as written with spelling fixed ("Sở Abc",
-//!   "UBND huyện Than Uyên"). Collective subjects that no single agency stands for ("Các cấp,
-//!   các ngành", "các cơ quan báo chí", "thành viên Ban Chỉ đạo tỉnh") are not leads: an item
-//!   with only those has no lead. Sector words in a list ("Các lực lượng: Quân đội, Biên
-//!   phòng, Công an, Y tế") stand for the provincial agencies. A sub-item without a lead takes
-//!   its parent's when the parent's text is a heading ending in ":" ("2. Sở Y tế:" / "a) …").
-//! - **support**: what follows "phối hợp (với)": agencies, and collective phrases as written
-//!   ("các địa phương, đơn vị"); an agency already a lead is not also a support.
+//!   "UBND huyện Than Uyên", "Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố":
+//!   the commas inside a name do not split it; the province's committee is "Ban Chỉ đạo
+//!   tỉnh"). An agency's head stands for it ("Yêu cầu Chủ tịch UBND các huyện, thành phố chỉ
+//!   đạo …" → "UBND các huyện, thành phố"; "Giám đốc Sở Y tế" → "Sở Y tế"). Collective
+//!   subjects that no single agency stands for ("Các cấp, các ngành", "các cơ quan báo chí",
+//!   "thành viên Ban Chỉ đạo tỉnh") are not leads: an item with only those has no lead. Sector
+//!   words in a list ("Các lực lượng: Quân đội, Biên phòng, Công an, Y tế") stand for the
+//!   provincial agencies. A sub-item without a lead takes its parent's when the parent's text
+//!   is a heading ending in ":" ("2. Sở Y tế:" / "a) …").
+//! - **support**: what follows "phối hợp (với)": agencies (a head standing for the agency as
+//!   in a lead), and collective phrases as written ("các địa phương, đơn vị"); an agency
+//!   already a lead is not also a support.
 //! - **deadline**: the earliest of "trước (ngày) 05/7/2021", "chậm nhất (là) ngày …", "hạn
 //!   chót", "thời hạn", "xong trước 30/6" (the document's year; the next year when that is two
 //!   months before the document), "hoàn thành trong tháng 6/2021" (the month's last day) in the
@@ -1285,7 +1290,7 @@ fn item_agencies(text: &str, toks: &[agencies::Tok<'_>]) -> (Vec<String>, Vec<St
             });
         if clause_start {
             let j = skip_assigning(toks, i);
-            let (ents, _) = agencies::list_at(text, toks, j);
+            let (ents, _) = agencies::tasked_at(text, toks, j);
             for e in ents {
                 if let Entity::Named(n) = e {
                     push(&mut lead, n);
@@ -1309,7 +1314,7 @@ fn item_agencies(text: &str, toks: &[agencies::Tok<'_>]) -> (Vec<String>, Vec<St
                 }) {
                     j += 1;
                 }
-                let (ents, end) = agencies::list_at(text, toks, j);
+                let (ents, end) = agencies::tasked_at(text, toks, j);
                 for e in ents {
                     match e {
                         Entity::Named(n) | Entity::Group(n) => push(&mut support, n),

@@ -680,6 +680,156 @@ fn directive_number_symbols_give_kinds() {
     assert_eq!(parse("Nội dung.").kind, DocumentKind::Unknown);
 }
 
+/// Lead and support of a one-item directive.
+fn one_task(body: &str) -> (Vec<String>, Vec<String>) {
+    let p = parse(&format!("1. {body}\n"));
+    let i = p
+        .items
+        .first()
+        .unwrap_or_else(|| panic!("no item in {body:?}"));
+    (i.lead.clone(), i.support.clone())
+}
+
+#[test]
+fn directive_steering_committee_names_keep_their_commas() {
+    // A district-level committee: the whole name as written; the comma of "phòng, chống" and
+    // those of "các huyện, thành phố" do not split it.
+    for name in [
+        "Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố",
+        "Ban Chỉ đạo phòng chống dịch Covid-19 các huyện, thành phố",
+        "Ban Chỉ đạo phòng, chống dịch bệnh Covid-19 các huyện, thành phố",
+        "BCĐ phòng, chống dịch COVID-19 các xã, phường, thị trấn",
+        "Ban Chỉ đạo phòng, chống dịch Covid-19 huyện Than Uyên",
+        "Ban Chỉ đạo phòng, chống dịch Covid-19 cấp huyện",
+    ] {
+        assert_eq!(
+            one_task(&format!("{name} tăng cường kiểm tra.")),
+            (vec![name.to_owned()], vec![]),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        one_task(
+            "Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố tăng cường kiểm tra."
+        ),
+        one_task(
+            "Giao Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố tăng cường kiểm tra."
+        ),
+    );
+    // The province's committee, however written, is "Ban Chỉ đạo tỉnh".
+    for name in [
+        "Ban Chỉ đạo phòng, chống dịch Covid-19 tỉnh",
+        "Ban Chỉ đạo phòng, chống dịch tỉnh",
+        "BCĐ phòng, chống dịch COVID-19 tỉnh",
+        "BCĐ phòng chống dịch bệnh Covid-19 tỉnh Lai Châu",
+    ] {
+        assert_eq!(
+            one_task(&format!(
+                "{name} chủ trì, phối hợp với Sở Y tế kiểm tra các chốt."
+            )),
+            (
+                vec!["Ban Chỉ đạo tỉnh".to_owned()],
+                vec!["Sở Y tế".to_owned()]
+            ),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        one_task(
+            "Sở Y tế chủ trì, phối hợp với Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố và các đơn vị liên quan."
+        ),
+        (
+            vec!["Sở Y tế".to_owned()],
+            vec![
+                "Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố".to_owned(),
+                "các đơn vị liên quan".to_owned()
+            ]
+        )
+    );
+    // The committees of all levels name no single agency; nor do their members.
+    for body in [
+        "Ban Chỉ đạo phòng, chống dịch Covid-19 các cấp tăng cường kiểm tra.",
+        "Các thành viên Ban Chỉ đạo phòng, chống dịch Covid-19 các huyện, thành phố tăng cường kiểm tra.",
+    ] {
+        assert_eq!(one_task(body), (vec![], vec![]), "{body}");
+    }
+}
+
+#[test]
+fn directive_head_of_an_agency_stands_for_it() {
+    let leads = |body: &str| one_task(body).0;
+    assert_eq!(
+        leads("Yêu cầu Chủ tịch UBND các huyện, thành phố chỉ đạo kiểm tra các chốt."),
+        ["UBND các huyện, thành phố"]
+    );
+    assert_eq!(
+        leads("Giám đốc Sở Y tế, Chủ tịch Ủy ban nhân dân huyện Than Uyên chỉ đạo kiểm tra."),
+        ["Sở Y tế", "UBND huyện Than Uyên"]
+    );
+    assert_eq!(
+        leads("Đề nghị Công an tỉnh tăng cường kiểm tra."),
+        ["Công an tỉnh"]
+    );
+    for body in [
+        "Giao Sở Y tế chủ trì kiểm tra.",
+        "Giao cho Sở Y tế chủ trì kiểm tra.",
+        "Yêu cầu Sở Y tế kiểm tra.",
+        "Yêu cầu Giám đốc Sở Y tế kiểm tra.",
+    ] {
+        assert_eq!(leads(body), ["Sở Y tế"], "{body}");
+    }
+    assert_eq!(
+        one_task("Sở Y tế chủ trì, phối hợp với Chủ tịch UBND các huyện, thành phố kiểm tra."),
+        (
+            vec!["Sở Y tế".to_owned()],
+            vec!["UBND các huyện, thành phố".to_owned()]
+        )
+    );
+    // A body named with a title-like word stays itself; a title with no agency after it, or
+    // with a collective, names none.
+    assert_eq!(
+        leads("Thường trực HĐND tỉnh giám sát."),
+        ["Thường trực HĐND tỉnh"]
+    );
+    for body in [
+        "Chủ tịch chỉ đạo kiểm tra.",
+        "Thủ trưởng các sở, ban, ngành chỉ đạo kiểm tra.",
+        "Giám đốc các sở, ban, ngành chỉ đạo kiểm tra.",
+    ] {
+        assert!(leads(body).is_empty(), "{body}");
+    }
+}
+
+#[test]
+fn directive_names_with_commas_are_not_split() {
+    assert_eq!(
+        one_task(
+            "Sở Lao động, Thương binh và Xã hội chủ trì, phối hợp với Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh, Sở Văn hoá, Thể thao và Du lịch, Sở Nông nghiệp và Phát triển nông thôn, Bộ Chỉ huy Bộ đội Biên phòng tỉnh thực hiện."
+        ),
+        (
+            vec!["Sở Lao động, Thương binh và Xã hội".to_owned()],
+            vec![
+                "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh".to_owned(),
+                "Sở Văn hóa, Thể thao và Du lịch".to_owned(),
+                "Sở Nông nghiệp và Phát triển nông thôn".to_owned(),
+                "Bộ Chỉ huy Bộ đội Biên phòng tỉnh".to_owned(),
+            ]
+        )
+    );
+    // A generic name of the district levels: "các huyện, thành phố" is part of it.
+    assert_eq!(
+        one_task(
+            "Trung tâm Y tế các huyện, thành phố, Công an các huyện, thành phố và Công an huyện Than Uyên kiểm tra."
+        )
+        .0,
+        [
+            "Trung tâm Y tế các huyện, thành phố",
+            "Công an các huyện, thành phố",
+            "Công an huyện Than Uyên"
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Random inputs (proptest: a failure shrinks to a small input and is kept under
 // `proptest-regressions/`; `PROPTEST_CASES=100000 cargo test -p chongdich-domain directive_fuzz`
@@ -693,6 +843,7 @@ use proptest::prelude::*;
 const PIECES: &str = "I.¦II.¦IV.¦1.¦2.¦9.¦1.1.¦a)¦đ)¦- ¦+ ¦• ¦ngày¦tháng¦năm¦/¦Số:¦Số: /TB-UBND¦trước ngày¦\
     trước ¦05/7/2021¦30/6¦31/02/2021¦99/99/9999¦\n¦\n\n¦\r\n¦\r¦ ¦  ¦,¦;¦:¦.¦./.¦(¦)¦**¦##¦\
     |¦{¦}¦Sở ¦Sở Y tế¦UBND các huyện, thành phố¦Sở Lao động, ¦phối hợp với ¦chủ trì, ¦\
+    Ban Chỉ đạo phòng, chống dịch ¦BCĐ ¦Covid-19 ¦huyện, ¦Chủ tịch ¦Giám đốc ¦Công an ¦cấp ¦\
     Giao ¦Kính gửi:¦Nơi nhận:¦V/v ¦KT. CHỦ TỊCH¦TL. CHỦ TỊCH¦TM. ỦY BAN NHÂN DÂN¦TUQ.¦\
     PHÓ CHỦ TỊCH¦THÔNG BÁO¦CÔNG VĂN¦Quyết định ¦2686/QĐ-BCĐQG¦1229/UBND-VX¦của ¦các ¦\
     hoàn thành trong tháng ¦6/2021¦ư¦ờ¦Đ¦ạ¦Ủy¦uỷ¦hoá¦\u{feff}¦\u{a0}¦\t¦0¦7¦12¦2021¦Điều 1.¦\
