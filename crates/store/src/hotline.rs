@@ -748,6 +748,8 @@ impl Store {
     /// links on the report. A report is linked to one person only: converting again reuses that
     /// person, and asking for what was already made returns it without writing anything.
     /// `scope` is where the user handles the hotline, `edit` where they register people.
+    /// The people offered as possible duplicates are shown to the user: each is audited as a
+    /// view of that person's record.
     pub async fn convert_report(
         &self,
         scope: &Scope,
@@ -808,6 +810,7 @@ impl Store {
                 if !confirm_new {
                     let c = self.person_candidates(edit, input).await?;
                     if !c.is_empty() {
+                        self.audit_candidates(who, id, &c).await?;
                         return Ok(Converted::Candidates(c));
                     }
                 }
@@ -890,6 +893,37 @@ impl Store {
             report: Box::new(self.report_row(scope, id).await?),
             created: true,
         })
+    }
+}
+
+impl Store {
+    /// Records that the people offered as possible duplicates of the one a report is about
+    /// were shown to the user: their names, birth dates and phones are read as for any person's
+    /// record, one entry per person, all in one transaction.
+    async fn audit_candidates(
+        &self,
+        who: &Who,
+        report_id: i64,
+        candidates: &[PersonRow],
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let txn = self.write().await?;
+        for p in candidates {
+            audit::append(
+                &txn,
+                who,
+                now,
+                &AuditEvent::new(AuditAction::View, "person", Some(p.id.to_string()))
+                    .in_area(p.area_id.clone())
+                    .with_detail(format!(
+                        "hiện là hồ sơ có thể trùng khi chuyển phản ánh {}",
+                        reference(report_id)
+                    )),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use crate::tasks::{NewTask, insert_task};
 use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Scope;
+use chongdich_domain::agency::name_matches;
 use chongdich_domain::area::{AreaId, AreaLevel};
 use chongdich_domain::audit::{AuditAction, AuditEvent};
 use chongdich_domain::inspection::{
@@ -20,7 +21,7 @@ use chongdich_domain::inspection::{
 };
 use chongdich_domain::task::{NamedAgency, TaskInput, TaskSource};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -210,29 +211,51 @@ fn unit(a: &AreaRow) -> Unit {
     }
 }
 
+/// The registered agency a name typed on a correction stands for: the one among `candidates`
+/// it names ([`name_matches`], as for a document's names), when exactly one does.
+fn named_agency(name: &str, candidates: &[AgencyChoice]) -> Option<i64> {
+    let mut found = candidates
+        .iter()
+        .filter(|c| name_matches(&c.name, name, &c.area_name));
+    match (found.next(), found.next()) {
+        (Some(c), None) => Some(c.id),
+        _ => None,
+    }
+}
+
 /// The task a correction becomes: led by the responsible agencies, in the inspected unit, due
-/// on the correction's deadline.
+/// on the correction's deadline. A name typed that stands for exactly one of the `candidates`
+/// (the registered agencies it may name) leads as that agency, so that the task is in that
+/// agency's list; one that stands for an agency already leading is not repeated; any other
+/// stays a name.
 fn correction_task(
     area: AreaId,
     f: &FindingInput,
     registered: Option<(i64, String)>,
+    candidates: &[AgencyChoice],
 ) -> Result<NewTask, Invalid> {
     let title = if f.subject.is_empty() {
         f.text.clone()
     } else {
         format!("{}: {}", f.subject, f.text)
     };
-    let lead = registered
+    let mut lead: Vec<NamedAgency> = registered
         .map(|(id, name)| NamedAgency {
             agency_id: Some(id),
             name,
         })
         .into_iter()
-        .chain(f.agency_names.iter().map(|n| NamedAgency {
-            agency_id: None,
-            name: n.clone(),
-        }))
         .collect();
+    for n in &f.agency_names {
+        let agency_id = named_agency(n, candidates);
+        if agency_id.is_some() && lead.iter().any(|a| a.agency_id == agency_id) {
+            continue;
+        }
+        lead.push(NamedAgency {
+            agency_id,
+            name: n.clone(),
+        });
+    }
     let input = TaskInput {
         title,
         deadline: f.deadline,
@@ -589,11 +612,13 @@ impl Store {
             None => None,
         };
         let task = if f.kind == FindingKind::Correction {
-            Some(correction_task(
-                AreaId::parse(&row.area_id)?,
-                f,
-                registered,
-            )?)
+            let area = AreaId::parse(&row.area_id)?;
+            let candidates = if f.agency_names.is_empty() {
+                vec![]
+            } else {
+                self.correction_agencies(scope, &area).await?
+            };
+            Some(correction_task(area, f, registered, &candidates)?)
         } else {
             None
         };
@@ -822,6 +847,51 @@ impl Store {
             .order_by((Alias::new("a"), Alias::new("sort_key")), Order::Asc)
             .order_by((Alias::new("g"), Alias::new("sort_key")), Order::Asc)
             .limit(500)
+            .to_owned();
+        Ok(
+            AgencyChoice::find_by_statement(self.db.get_database_backend().build(&stmt))
+                .all(&self.db)
+                .await?,
+        )
+    }
+
+    /// The registered agencies a name typed on a correction of `area` may stand for: those of
+    /// the inspected unit and of the units below it (the ones offered in the form's list), and
+    /// those of the units above it (the inspecting unit and up), within the scope.
+    async fn correction_agencies(
+        &self,
+        scope: &Scope,
+        area: &AreaId,
+    ) -> Result<Vec<AgencyChoice>, StoreError> {
+        let g_area = || (Alias::new("g"), Alias::new("area_id"));
+        let stmt = Query::select()
+            .columns([
+                (Alias::new("g"), Alias::new("id")),
+                (Alias::new("g"), Alias::new("name")),
+            ])
+            .expr_as(Expr::cust("a.name"), "area_name")
+            .from_as("agencies", "g")
+            .join_as(
+                JoinType::InnerJoin,
+                "areas",
+                "a",
+                Expr::cust("a.id = g.area_id"),
+            )
+            .cond_where(
+                Cond::any()
+                    .add(area_in_scope(g_area(), &Scope::of([area.clone()])))
+                    .add(
+                        Expr::col(g_area()).in_subquery(
+                            Query::select()
+                                .column("ancestor_id")
+                                .from("area_closure")
+                                .and_where(Expr::col("descendant_id").eq(area.as_str()))
+                                .to_owned(),
+                        ),
+                    ),
+            )
+            .and_where(area_in_scope(g_area(), scope))
+            .order_by((Alias::new("g"), Alias::new("id")), Order::Asc)
             .to_owned();
         Ok(
             AgencyChoice::find_by_statement(self.db.get_database_backend().build(&stmt))

@@ -3,7 +3,8 @@
 //! nothing; the public side is rate-limited per address and per phone, refuses a honeypot and
 //! a form sent back too fast, and makes one report of a retried submission; an operator
 //! records a call, triages, assigns and closes; a report about a person becomes exactly one
-//! person with one suspected case, or a returnee. The test clock stands on 24/06/2021.
+//! person with one suspected case, or a returnee; the people offered as possible duplicates
+//! are audited as viewed. The test clock stands on 24/06/2021.
 
 use crate::support::{Session, TestApp, field};
 use axum::body::Body;
@@ -864,6 +865,145 @@ async fn a_report_becomes_a_returnee_on_the_page_and_price_gouging_becomes_nothi
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(errors_name(&v, "to"), "{v}");
     assert_eq!(count(&app, "persons").await, 1);
+}
+
+/// The views of people's records in the audit log, oldest first: (person id, user, area,
+/// detail).
+async fn person_views(app: &TestApp) -> Vec<(String, String, String, String)> {
+    let log = app
+        .store()
+        .audit_entries(
+            &Scope::everywhere(),
+            &AuditFilter {
+                record_type: Some("person".into()),
+                action: Some("view".into()),
+                ..AuditFilter::default()
+            },
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    log.items
+        .into_iter()
+        .rev()
+        .map(|e| {
+            (
+                e.record_id.unwrap_or_default(),
+                e.username,
+                e.area_id.unwrap_or_default(),
+                e.detail.unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_people_offered_as_possible_duplicates_are_audited_as_viewed() {
+    let app = TestApp::new().await;
+    let t = app.token("officer_a").await;
+    let (_, _, v) = submit(
+        &app,
+        &report("illegal_entrant", QUYET_THANG, "0912345678"),
+        None,
+    )
+    .await;
+    let first = id_of(&v["reference"]);
+    let (s, v) = step(
+        &app,
+        &t,
+        first,
+        "convert",
+        json!({"to": "suspect", "disease": "covid19", "person": {"sex": "male", "birth_date": "1990"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let person = v["person_id"].as_i64().unwrap();
+    assert_eq!(person_views(&app).await, []);
+
+    // A second report about the same person: its page, before any conversion, offers no one
+    // and reads no one's record.
+    let (_, _, v) = submit(&app, &report("suspect", QUYET_THANG, "0912345670"), None).await;
+    let second = id_of(&v["reference"]);
+    let reference = v["reference"].as_str().unwrap().to_owned();
+    let a = app.login("officer_a").await;
+    let (s, html) = app.page(&a, &format!("/hotline/{second}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains("Có thể đã có hồ sơ"), "{html}");
+    assert_eq!(person_views(&app).await, []);
+
+    // Converting on the page: the candidate is shown (name, birth date, phone), and that read
+    // of their record is audited in the user's name, saying for which report.
+    let (s, _, html) = app
+        .post_form(
+            &a,
+            &format!("/hotline/{second}/convert"),
+            &[
+                ("to", "suspect"),
+                ("disease", "covid19"),
+                ("full_name", "Lò Văn Pành"),
+                ("birth_date", "1990"),
+                ("sex", "male"),
+                ("phone", "0987 111 222"),
+                ("area_id", QUYET_THANG),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        html.contains("Có thể đã có hồ sơ")
+            && html.contains(&format!("name=\"person_id\" value=\"{person}\"")),
+        "{html}"
+    );
+    let viewed = person_views(&app).await;
+    assert_eq!(viewed.len(), 1, "{viewed:?}");
+    let (id, user, area, detail) = &viewed[0];
+    assert_eq!(
+        (id.as_str(), user.as_str(), area.as_str()),
+        (person.to_string().as_str(), "officer_a", QUYET_THANG)
+    );
+    assert!(detail.contains(&reference), "{detail}");
+
+    // The same through the API: one entry more.
+    let (s, v) = step(
+        &app,
+        &t,
+        second,
+        "convert",
+        json!({"to": "suspect", "disease": "covid19", "person": {"sex": "male", "birth_date": "1990"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let viewed = person_views(&app).await;
+    assert_eq!(viewed.len(), 2, "{viewed:?}");
+    assert_eq!(viewed[1].0, person.to_string());
+    assert!(viewed[1].3.contains(&reference), "{viewed:?}");
+
+    // A report about someone not registered: converted at once, no one offered, no one read.
+    let mut r = report("suspect", TAN_PHONG, "0912345671");
+    r["subject_name"] = json!("Đỗ Thị Hằng");
+    r["subject_phone"] = json!("0977 333 444");
+    let (_, _, v) = submit(&app, &r, None).await;
+    let third = id_of(&v["reference"]);
+    let (s, _) = app.page(&a, &format!("/hotline/{third}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = app
+        .post_form(
+            &a,
+            &format!("/hotline/{third}/convert"),
+            &[
+                ("to", "suspect"),
+                ("disease", "covid19"),
+                ("full_name", "Đỗ Thị Hằng"),
+                ("birth_date", "12/03/1995"),
+                ("sex", "female"),
+                ("phone", "0977 333 444"),
+                ("area_id", TAN_PHONG),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(person_views(&app).await.len(), 2);
 }
 
 #[tokio::test]

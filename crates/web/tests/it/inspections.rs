@@ -1,7 +1,8 @@
 //! Inspections through the API and the pages: each level plans inspections of the level
 //! directly below it (never a grandchild, never outside its scope), records the result, and
 //! adds findings; a required correction becomes a task of the inspected unit in the same
-//! transaction, and a bad finding writes nothing. The test clock stands on 24/06/2021.
+//! transaction, led by the registered agency a typed name stands for, and a bad finding
+//! writes nothing. The test clock stands on 24/06/2021.
 
 use crate::support::TestApp;
 use axum::http::{Method, StatusCode, header};
@@ -773,5 +774,134 @@ async fn pages_list_plan_and_show_an_inspection_and_a_bad_form_keeps_what_was_ty
     assert_eq!(
         app.page(&s, "/inspections/new?by=L999").await.0,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// The lead agencies of a task as written: (agency id, name), in order.
+async fn task_leads(app: &TestApp, task: i64) -> Vec<(Option<i64>, String)> {
+    app.store()
+        .connection()
+        .query_all(
+            &Query::select()
+                .columns(["agency_id", "name"])
+                .from("task_agencies")
+                .and_where(Expr::col("task_id").eq(task))
+                .and_where(Expr::col("role").eq("lead"))
+                .order_by("id", sea_orm::sea_query::Order::Asc)
+                .to_owned(),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<Option<i64>>("", "agency_id").unwrap(),
+                r.try_get::<String>("", "name").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The ids of the tasks naming an agency, through the API.
+async fn tasks_of_agency(app: &TestApp, t: &str, agency: i64) -> Vec<i64> {
+    let (s, list) = app
+        .get(&format!("/api/v1/tasks?agency={agency}&limit=100"), t)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_responsible_agency_typed_by_name_is_the_registered_one_it_names() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let register = async |area: &str, name: &str, kind: &str| -> i64 {
+        let (s, a) = app
+            .api(
+                Method::POST,
+                "/api/v1/agencies",
+                &t,
+                Some(json!({"area_id": area, "name": name, "kind": kind})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        a["agency"]["id"].as_i64().unwrap()
+    };
+    // Huyện Tam Đường's People's Committee; another district's; two communes' health stations
+    // of Tam Đường (which "Trạm Y tế" alone would name both of).
+    let tam_duong = register("L106", "UBND huyện Tam Đường", "peoples_committee").await;
+    let muong_te = register("L107", "UBND huyện Mường Tè", "peoples_committee").await;
+    register(WARD_B, "Trạm Y tế xã Sơn Bình", "health_facility").await;
+    register("L03424", "Trạm Y tế xã Bản Bo", "health_facility").await;
+
+    let id = planned(&app, &t, PROVINCE, "L106", "Kiểm tra huyện Tam Đường").await;
+    record(&app, &t, id).await;
+    let (s, f) = finding(
+        &app,
+        &t,
+        id,
+        json!({"kind": "correction", "text": "Bố trí thêm người trực chốt Km 5", "deadline": "30/06/2021",
+            "agency_name": "ubnd huyen Tam Duong; UBND huyện Mường Tè; Trạm Y tế; Ban quản lý chợ Tam Đường"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{f}");
+    let task = f["task_id"].as_i64().unwrap();
+    // The name as typed stays; the one standing for exactly one agency of the inspected unit
+    // (or of a unit below or above it) leads as that agency. Another district's agency, an
+    // ambiguous name and an unregistered one stay names.
+    assert_eq!(
+        task_leads(&app, task).await,
+        [
+            (Some(tam_duong), "ubnd huyen Tam Duong".to_owned()),
+            (None, "UBND huyện Mường Tè".to_owned()),
+            (None, "Trạm Y tế".to_owned()),
+            (None, "Ban quản lý chợ Tam Đường".to_owned()),
+        ]
+    );
+    // So the task is in the agency's list (and its reminders), not in the other district's.
+    assert_eq!(tasks_of_agency(&app, &t, tam_duong).await, [task]);
+    assert!(tasks_of_agency(&app, &t, muong_te).await.is_empty());
+    let listed = app
+        .store()
+        .tasks(
+            &chongdich_domain::access::Scope::everywhere(),
+            &chongdich_store::tasks::TaskFilter {
+                agency_id: Some(tam_duong),
+                ..Default::default()
+            },
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|i| i.task.id).collect::<Vec<_>>(),
+        [task]
+    );
+
+    // Picked from the list and typed too: the agency leads once.
+    let (s, f) = finding(
+        &app,
+        &t,
+        id,
+        json!({"kind": "correction", "text": "Cập nhật danh sách người về từ vùng dịch", "deadline": "30/06/2021",
+            "agency_id": tam_duong, "agency_name": "UBND huyện Tam Đường"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{f}");
+    let second = f["task_id"].as_i64().unwrap();
+    assert_eq!(
+        task_leads(&app, second).await,
+        [(Some(tam_duong), "UBND huyện Tam Đường".to_owned())]
+    );
+    assert_eq!(
+        tasks_of_agency(&app, &t, tam_duong).await.len(),
+        2,
+        "{task} and {second}"
     );
 }
