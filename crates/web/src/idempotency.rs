@@ -49,6 +49,38 @@ fn form_key(body: &[u8]) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The `idem` field of a multipart body (an upload form), read without parsing the files: the
+/// part whose headers name the field, up to the next boundary.
+fn multipart_key(content_type: &str, body: &[u8]) -> Option<String> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let name = format!("name=\"{FORM_FIELD}\"");
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[at + delimiter.len()..];
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        let is_key = head.lines().any(|l| {
+            l.to_ascii_lowercase().starts_with("content-disposition:")
+                && l.split(';').any(|p| p.trim() == name)
+        });
+        if is_key {
+            let value = &rest[head_end + 4..];
+            let end = find(value, format!("\r\n{delimiter}").as_bytes())?;
+            return std::str::from_utf8(&value[..end]).ok().map(str::to_owned);
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 fn valid_key(k: &str) -> bool {
     !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic())
 }
@@ -65,17 +97,31 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if header_key.is_none() && !is_form {
+        .unwrap_or("")
+        .to_owned();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_upload = content_type.starts_with("multipart/form-data");
+    if header_key.is_none() && !is_form && !is_upload {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, state.settings.upload_limit).await {
         Ok(b) => b,
+        Err(_) if is_upload && !parts.uri.path().starts_with("/api/") => {
+            // What the upload forms say of a file too large.
+            return crate::error::PageError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message: format!(
+                    "Tệp quá lớn (tối đa {} MB). Hãy chia nhỏ tệp.",
+                    state.settings.upload_limit / (1024 * 1024)
+                ),
+            }
+            .into_response();
+        }
         Err(_) => {
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -85,7 +131,15 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .into_response();
         }
     };
-    let key = header_key.or_else(|| if is_form { form_key(&bytes) } else { None });
+    let key = header_key.or_else(|| {
+        if is_form {
+            form_key(&bytes)
+        } else if is_upload {
+            multipart_key(&content_type, &bytes)
+        } else {
+            None
+        }
+    });
     let Some(key) = key.filter(|k| valid_key(k)) else {
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
@@ -224,5 +278,33 @@ mod tests {
         assert!(f.start(2, "k"));
         f.finish(1, "k");
         assert!(f.start(1, "k"));
+    }
+
+    #[test]
+    fn the_key_of_an_upload_form_is_read_from_its_parts() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n\
+                     --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+                     Content-Type: text/plain\r\n\r\nname=\"idem\" inside a file\r\n\
+                     --XyZ\r\nContent-Disposition: form-data; name=\"idem\"\r\n\r\nk-123\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_key("multipart/form-data; boundary=XyZ", body).as_deref(),
+            Some("k-123")
+        );
+        assert_eq!(
+            multipart_key("multipart/form-data; boundary=\"XyZ\"", body).as_deref(),
+            Some("k-123")
+        );
+        // Without the field, or without a boundary: no key.
+        let none =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"idempotent\"\r\n\r\nx\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_key("multipart/form-data; boundary=XyZ", none),
+            None
+        );
+        assert_eq!(multipart_key("multipart/form-data", body), None);
+        assert_eq!(
+            multipart_key("multipart/form-data; boundary=XyZ", b"garbage"),
+            None
+        );
     }
 }

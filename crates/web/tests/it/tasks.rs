@@ -222,17 +222,30 @@ async fn reports_carry_attachments_and_the_page_forms_keep_what_was_typed() {
         html.contains("Đang làm dở") && html.contains("tiến độ là một số"),
         "{html}"
     );
-    // A report with a file.
+    // A report with a file, sent twice with the form's key (a double click, a retry after a
+    // lost answer): one report, the same answer.
+    let (_, page) = app.page(&s, &format!("/tasks/{id}")).await;
+    let idem = crate::support::field(&page, "idem").unwrap().to_owned();
     let pdf = b"%PDF-1.4 bien ban kiem tra".to_vec();
-    let (status, headers, body) = app
-        .post_multipart(
+    let send = async || {
+        app.post_multipart(
             &s,
             &format!("/tasks/{id}/reports"),
-            &[("body", "Gửi kèm biên bản"), ("progress", "60")],
+            &[
+                ("body", "Gửi kèm biên bản"),
+                ("progress", "60"),
+                ("idem", &idem),
+            ],
             Some(("file", "Biên bản kiểm tra.pdf", &pdf)),
         )
-        .await;
+        .await
+    };
+    let (status, headers, body) = send().await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (again, replayed, _) = send().await;
+    assert_eq!(again, StatusCode::SEE_OTHER);
+    assert_eq!(replayed["idempotent-replayed"], "true");
+    assert_eq!(replayed[header::LOCATION], headers[header::LOCATION]);
     assert!(
         headers[header::LOCATION]
             .to_str()
@@ -246,6 +259,7 @@ async fn reports_carry_attachments_and_the_page_forms_keep_what_was_typed() {
         "{html}"
     );
     let (_, detail) = app.get(&format!("/api/v1/tasks/{id}"), &t).await;
+    assert_eq!(detail["reports"].as_array().unwrap().len(), 1, "{detail}");
     let att = &detail["reports"][0]["attachments"][0];
     assert_eq!(att["content_type"], "application/pdf");
     let aid = att["id"].as_i64().unwrap();
