@@ -276,8 +276,11 @@ struct Agencies {
     candidates: Vec<AgencyCandidate>,
     /// Register the names that match no agency (groups stay names).
     create: bool,
-    /// The document's unit and its name, where agencies it names are registered.
+    /// The document's unit and its name, where agencies it names are registered …
     home: (AreaId, String),
+    /// … unless the name ends with one of these units below it ("UBND huyện Than Uyên",
+    /// "Trạm Y tế xã Mường Than"): then in that unit, so that its people see its tasks.
+    units: Vec<(AreaId, String)>,
 }
 
 impl Agencies {
@@ -303,7 +306,9 @@ impl Agencies {
             }
             let (area, area_name) = match unit {
                 Some(u) if i < leads => u.clone(),
-                _ => self.home.clone(),
+                _ => self
+                    .named_unit(&a.name)
+                    .unwrap_or_else(|| self.home.clone()),
             };
             let found = self.candidates.iter().find(|c| {
                 name_matches(&c.name, &a.name, &c.area_name)
@@ -333,6 +338,29 @@ impl Agencies {
             }
         }
         Ok(())
+    }
+
+    /// The unit below the document's that a name ends with, the most specific one; None when
+    /// none does, or when two units of that name do (two "xã Tân Phong" of a province).
+    fn named_unit(&self, name: &str) -> Option<(AreaId, String)> {
+        let key = search_key(name);
+        let matching: Vec<(usize, &(AreaId, String))> = self
+            .units
+            .iter()
+            .map(|u| (search_key(&u.1), u))
+            .filter(|(unit, _)| !unit.is_empty() && key.ends_with(&format!(" {unit}")))
+            .map(|(unit, u)| (unit.len(), u))
+            .collect();
+        let longest = matching.iter().map(|(len, _)| *len).max()?;
+        match matching
+            .iter()
+            .filter(|(len, _)| *len == longest)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [(_, u)] => Some((*u).clone()),
+            _ => None,
+        }
     }
 
     /// Where a task belongs: the unit of its lead agencies, when they are all registered in
@@ -729,17 +757,24 @@ impl Store {
         // Tasks: names resolved to registered agencies; missing ones registered when asked. A
         // task given to a group of units ("UBND các huyện, thành phố") is given to each unit's
         // agency, one task per unit, so that each sees, reports on and answers for its own.
-        let mut agencies = Agencies {
-            candidates: Self::agency_candidates(&txn, &doc.area).await?,
-            create: doc.create_missing_agencies,
-            home: (doc.area.clone(), area_name_of(&txn, &doc.area).await?),
-        };
         let on = f
             .date
             .and_then(|d| {
                 chrono::NaiveDate::from_ymd_opt(d.year, d.month.unwrap_or(1), d.day.unwrap_or(1))
             })
             .unwrap_or_else(|| self.clock.today());
+        let mut units = Vec::new();
+        if doc.create_missing_agencies {
+            for level in [AreaLevel::District, AreaLevel::Ward] {
+                units.extend(units_below(&txn, &doc.area, level, on).await?);
+            }
+        }
+        let mut agencies = Agencies {
+            candidates: Self::agency_candidates(&txn, &doc.area).await?,
+            create: doc.create_missing_agencies,
+            home: (doc.area.clone(), area_name_of(&txn, &doc.area).await?),
+            units,
+        };
         let mut written = 0usize;
         for t in &doc.tasks {
             for (mut input, unit) in split_by_unit(&txn, &doc.area, on, &t.input).await? {

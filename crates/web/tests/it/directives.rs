@@ -282,6 +282,45 @@ async fn a_group_of_units_splits_into_the_units_in_force_on_the_documents_date()
 }
 
 #[tokio::test]
+async fn an_agency_named_for_a_unit_is_registered_in_that_unit() {
+    let app = TestApp::new().await;
+    let t = app.token("admin").await;
+    let text = "UỶ BAN NHÂN DÂN TỈNH LAI CHÂU\nSố: 77/UBND-VX\nLai Châu, ngày 01 tháng 7 năm 2021\n\
+                1. UBND huyện Tam Đường chủ trì, phối hợp với Trung tâm Y tế huyện Tam Đường lập chốt kiểm soát.\n\
+                2. Sở Y tế hướng dẫn chuyên môn.\n\
+                3. UBND xã Bản Bo rà soát người về từ vùng dịch.\n";
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/documents",
+            &t,
+            Some(json!({"area_id": "N12", "text": text})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, agencies) = app.get("/api/v1/agencies?limit=100", &t).await;
+    let area_of = |name: &str| {
+        agencies["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {agencies}"))["area_id"]
+            .clone()
+    };
+    assert_eq!(area_of("UBND huyện Tam Đường"), "L106");
+    assert_eq!(area_of("Trung tâm Y tế huyện Tam Đường"), "L106");
+    assert_eq!(area_of("Sở Y tế"), "N12");
+    assert_eq!(area_of("UBND xã Bản Bo"), "L03424");
+    // So the district's officer sees the district's and the commune's tasks (and not the
+    // department's).
+    let (_, theirs) = app
+        .get("/api/v1/tasks", &app.token("officer_b").await)
+        .await;
+    assert_eq!(theirs["total"], 2, "{theirs}");
+}
+
+#[tokio::test]
 async fn a_bad_review_keeps_what_was_typed_and_writes_nothing() {
     let app = TestApp::new().await;
     let s = app.login("admin").await;
