@@ -664,10 +664,15 @@ fn read_document(path: &std::path::Path) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("không đọc được {shown}: {e}"))?;
-    chongdich_web::views::directives::document_text(&shown.to_string(), &bytes).map_err(|e| {
-        let messages: Vec<&str> = e.0.iter().map(|f| f.message.as_str()).collect();
-        format!("{shown}: {}", messages.join("; "))
-    })
+    let text = chongdich_web::views::directives::document_text(&shown.to_string(), &bytes)
+        .map_err(|e| {
+            let messages: Vec<&str> = e.0.iter().map(|f| f.message.as_str()).collect();
+            format!("{shown}: {}", messages.join("; "))
+        })?;
+    if text.trim().is_empty() {
+        return Err(format!("{shown}: văn bản trống"));
+    }
+    Ok(text)
 }
 
 async fn user_command(url: &str, clock: SharedClock, command: UserCommand) -> Result<()> {

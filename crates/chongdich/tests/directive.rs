@@ -168,6 +168,7 @@ fn files_that_are_not_documents_are_refused_clearly() {
         ("latin1.md", b"Quy\xeat \xf0\xe9nh".as_slice(), "UTF-8"),
         ("not-a-docx.docx", b"hello".as_slice(), ".docx"),
         ("scan.pdf", b"%PDF-1.4".as_slice(), ".txt, .md"),
+        ("empty.txt", b" \r\n\n\t".as_slice(), "trống"),
     ] {
         let file = dir.write(name, bytes);
         let out = parse(&dir.0, &file);

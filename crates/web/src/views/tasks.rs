@@ -102,7 +102,7 @@ impl TaskLine {
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct ListQuery {
-    /// all | mine | overdue | due_soon
+    /// all | mine | mine_due_soon | overdue | due_soon
     view: Option<String>,
     agency: Option<i64>,
     area: Option<String>,
@@ -246,6 +246,12 @@ async fn filter_of(
         "mine" if q.agency.is_none() => {
             filter.agencies = Some(own.to_vec());
             heading = "Nhiệm vụ của đơn vị tôi".into();
+        }
+        // What the reminder on screen counts.
+        "mine_due_soon" if q.agency.is_none() => {
+            filter.agencies = Some(own.to_vec());
+            filter.due_soon = true;
+            heading = "Nhiệm vụ của đơn vị tôi sắp đến hạn".into();
         }
         "overdue" => {
             filter.status = Some(TaskStatus::Overdue);

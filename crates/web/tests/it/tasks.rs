@@ -91,6 +91,37 @@ async fn a_task_goes_to_its_agency_is_reported_on_and_becomes_overdue_after_its_
     assert!(html.contains("Nhiệm vụ của đơn vị tôi"), "{html}");
     assert!(html.contains("sắp đến hạn"), "{html}");
     assert!(html.contains("Rà soát người về từ Bắc Giang"), "{html}");
+    // The reminder's link lists the tasks it counts: their own due soon, not every task due
+    // soon that they can see.
+    let other = task(
+        &app,
+        &t,
+        json!({"area_id": "L105", "title": "Chi trả kinh phí chốt kiểm soát", "deadline": "2021-06-25",
+               "lead": [{"agency_id": finance}]}),
+    )
+    .await;
+    let (_, html) = app.page(&sa, "/tasks").await;
+    assert!(html.contains("/tasks?view=mine_due_soon"), "{html}");
+    let (_, html) = app.page(&sa, "/tasks?view=mine_due_soon").await;
+    assert!(
+        html.contains("Rà soát người về từ Bắc Giang") && !html.contains("Chi trả kinh phí"),
+        "{html}"
+    );
+    let (_, html) = app.page(&sa, "/tasks?view=due_soon").await;
+    assert!(
+        html.contains("Rà soát người về từ Bắc Giang") && html.contains("Chi trả kinh phí"),
+        "{html}"
+    );
+    // (Done the same day, so that it counts nowhere below.)
+    let (s, v) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tasks/{}/reports", other["id"]),
+            &t,
+            Some(json!({"body": "Đã chi trả", "status": "done"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
 
     // A report moves it in progress; bad progress names the field and writes nothing.
     let (s, v) = app
