@@ -40,6 +40,25 @@ pub struct AgencyView {
     pub members: Vec<MemberRow>,
 }
 
+/// `agencies g` with its unit `a`: the agency's id and name, and the unit's name as
+/// `area_name` — what matching a name written in a document needs.
+pub(crate) fn agencies_with_unit() -> SelectStatement {
+    Query::select()
+        .columns([
+            (Alias::new("g"), Alias::new("id")),
+            (Alias::new("g"), Alias::new("name")),
+        ])
+        .expr_as(Expr::cust("a.name"), "area_name")
+        .from_as("agencies", "g")
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::cust("a.id = g.area_id"),
+        )
+        .to_owned()
+}
+
 fn select_agencies(scope: &Scope) -> SelectStatement {
     Query::select()
         .columns([

@@ -528,20 +528,8 @@ impl Store {
         db: &C,
         area: &AreaId,
     ) -> Result<Vec<AgencyCandidate>, StoreError> {
-        let stmt = Query::select()
-            .columns([
-                (Alias::new("g"), Alias::new("id")),
-                (Alias::new("g"), Alias::new("name")),
-                (Alias::new("g"), Alias::new("area_id")),
-            ])
-            .expr_as(Expr::cust("a.name"), "area_name")
-            .from_as("agencies", "g")
-            .join_as(
-                JoinType::InnerJoin,
-                "areas",
-                "a",
-                Expr::cust("a.id = g.area_id"),
-            )
+        let stmt = crate::agencies::agencies_with_unit()
+            .column((Alias::new("g"), Alias::new("area_id")))
             .and_where(area_in_scope(
                 (Alias::new("g"), Alias::new("area_id")),
                 &Scope::of([area.clone()]),

@@ -6,9 +6,10 @@
 //! what they must correct). Only users whose scope holds the inspecting unit write to it: the
 //! inspected do not write their own inspection's record.
 
+use crate::agencies::agencies_with_unit;
 use crate::areas::{AreaRow, Page};
 use crate::audit::{self, Who};
-use crate::scope::area_in_scope;
+use crate::scope::{area_above, area_in_scope};
 use crate::tasks::{NewTask, insert_task};
 use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
@@ -818,28 +819,8 @@ impl Store {
         scope: &Scope,
         by: &AreaId,
     ) -> Result<Vec<AgencyChoice>, StoreError> {
-        let stmt = Query::select()
-            .columns([
-                (Alias::new("g"), Alias::new("id")),
-                (Alias::new("g"), Alias::new("name")),
-            ])
-            .expr_as(Expr::cust("a.name"), "area_name")
-            .from_as("agencies", "g")
-            .join_as(
-                JoinType::InnerJoin,
-                "areas",
-                "a",
-                Expr::cust("a.id = g.area_id"),
-            )
-            .and_where(
-                Expr::col((Alias::new("g"), Alias::new("area_id"))).in_subquery(
-                    Query::select()
-                        .column("ancestor_id")
-                        .from("area_closure")
-                        .and_where(Expr::col("descendant_id").eq(by.as_str()))
-                        .to_owned(),
-                ),
-            )
+        let stmt = agencies_with_unit()
+            .and_where(area_above((Alias::new("g"), Alias::new("area_id")), by))
             .and_where(area_in_scope(
                 (Alias::new("g"), Alias::new("area_id")),
                 scope,
@@ -864,31 +845,11 @@ impl Store {
         area: &AreaId,
     ) -> Result<Vec<AgencyChoice>, StoreError> {
         let g_area = || (Alias::new("g"), Alias::new("area_id"));
-        let stmt = Query::select()
-            .columns([
-                (Alias::new("g"), Alias::new("id")),
-                (Alias::new("g"), Alias::new("name")),
-            ])
-            .expr_as(Expr::cust("a.name"), "area_name")
-            .from_as("agencies", "g")
-            .join_as(
-                JoinType::InnerJoin,
-                "areas",
-                "a",
-                Expr::cust("a.id = g.area_id"),
-            )
+        let stmt = agencies_with_unit()
             .cond_where(
                 Cond::any()
                     .add(area_in_scope(g_area(), &Scope::of([area.clone()])))
-                    .add(
-                        Expr::col(g_area()).in_subquery(
-                            Query::select()
-                                .column("ancestor_id")
-                                .from("area_closure")
-                                .and_where(Expr::col("descendant_id").eq(area.as_str()))
-                                .to_owned(),
-                        ),
-                    ),
+                    .add(area_above(g_area(), area)),
             )
             .and_where(area_in_scope(g_area(), scope))
             .order_by((Alias::new("g"), Alias::new("id")), Order::Asc)

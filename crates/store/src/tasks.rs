@@ -3,7 +3,7 @@
 
 use crate::areas::Page;
 use crate::audit::{self, Who};
-use crate::scope::area_in_scope;
+use crate::scope::{area_above, area_in_scope};
 use crate::{Store, StoreError};
 use chongdich_domain::Invalid;
 use chongdich_domain::access::Scope;
@@ -525,15 +525,9 @@ impl Store {
                     .from("agencies")
                     .and_where(Expr::col("id").is_in(ids.clone()))
                     .cond_where(
-                        Cond::any().add(area_in_scope("area_id", scope)).add(
-                            Expr::col("area_id").in_subquery(
-                                Query::select()
-                                    .column("ancestor_id")
-                                    .from("area_closure")
-                                    .and_where(Expr::col("descendant_id").eq(area.as_str()))
-                                    .to_owned(),
-                            ),
-                        ),
+                        Cond::any()
+                            .add(area_in_scope("area_id", scope))
+                            .add(area_above("area_id", area)),
                     )
                     .to_owned(),
             )

@@ -189,7 +189,7 @@ impl NumFmt {
             NumFmt::Decimal => n.to_string(),
             NumFmt::DecimalZero => format!("{n:02}"),
             NumFmt::UpperRoman | NumFmt::LowerRoman if (1..4000).contains(&n) => {
-                let r = roman(n);
+                let r = chongdich_domain::text::roman(n);
                 if self == NumFmt::LowerRoman {
                     r.to_lowercase()
                 } else {
@@ -211,33 +211,6 @@ impl NumFmt {
             NumFmt::Bullet | NumFmt::None => String::new(),
         }
     }
-}
-
-/// A number below 4000 in upper-case Roman numerals.
-fn roman(mut n: u32) -> String {
-    const DIGITS: [(u32, &str); 13] = [
-        (1000, "M"),
-        (900, "CM"),
-        (500, "D"),
-        (400, "CD"),
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ];
-    let mut out = String::new();
-    for (value, digits) in DIGITS {
-        while n >= value {
-            out.push_str(digits);
-            n -= value;
-        }
-    }
-    out
 }
 
 /// A level of a list (`w:lvl`).

@@ -724,28 +724,7 @@ fn roman_value(s: &str) -> Option<u32> {
             prev = v;
         }
     }
-    (total > 0 && total <= 40 && to_roman(total) == s).then_some(total)
-}
-
-fn to_roman(mut n: u32) -> String {
-    let mut s = String::new();
-    for (v, r) in [
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ] {
-        while n >= v {
-            s.push_str(r);
-            n -= v;
-        }
-    }
-    s
+    (total > 0 && total <= 40 && crate::text::roman(total) == s).then_some(total)
 }
 
 /// After a marker: end of line or a space.
@@ -1098,7 +1077,7 @@ fn items(blocks: &[Block], doc: DocDate) -> Vec<Item> {
         let text = b.text.as_str();
         match b.marker {
             Some(Marker::Roman(n)) => {
-                let id = tree.add(None, to_roman(n), text);
+                let id = tree.add(None, crate::text::roman(n), text);
                 open = Open {
                     section: Some(id),
                     ..Open::default()
