@@ -6,6 +6,68 @@ use std::io::Cursor;
 
 pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// A list written as a workbook: one sheet, written in constant memory, its header row in
+/// bold. Rows are added with [`ListSheet::row`] from row 1 on.
+pub struct ListSheet {
+    workbook: rust_xlsxwriter::Workbook,
+    rows: u32,
+}
+
+/// A cell of a [`ListSheet`] row.
+pub enum Cell<'a> {
+    Text(&'a str),
+    Number(f64),
+    Empty,
+}
+
+impl ListSheet {
+    pub fn new(
+        sheet: &str,
+        headers: &[&str],
+        widths: &[(u16, f64)],
+    ) -> Result<Self, rust_xlsxwriter::XlsxError> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let ws = workbook.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet)?;
+        for (c, w) in widths {
+            ws.set_column_width(*c, *w)?;
+        }
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        Ok(Self { workbook, rows: 0 })
+    }
+
+    pub fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let r = self.rows + 1;
+        let ws = self.workbook.worksheet_from_index(0)?;
+        for (c, cell) in cells.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(t) => {
+                    ws.write_string(r, c, *t)?;
+                }
+                Cell::Number(n) => {
+                    ws.write_number(r, c, *n)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+        self.rows = r;
+        Ok(())
+    }
+
+    /// Rows written, header excluded.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        self.workbook.save_to_buffer()
+    }
+}
+
 /// Whether bytes are a zip container (an .xlsx workbook) rather than text.
 pub fn is_xlsx(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")

@@ -12,6 +12,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
+use crate::excel::{Cell, ListSheet, XLSX_MIME};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -276,7 +277,6 @@ pub async fn export(
     PageUser(u): PageUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    use rust_xlsxwriter::{Format, Workbook};
     require(&u, Permission::ViewDirectives)?;
     let scope = u.scope(Permission::ViewDirectives);
     let own: Vec<i64> = s
@@ -292,27 +292,23 @@ pub async fn export(
         status: StatusCode::INTERNAL_SERVER_ERROR,
         message: format!("không tạo được tệp Excel: {e}"),
     };
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet_with_constant_memory().map_err(fail)?;
-    ws.set_name("Nhiệm vụ").map_err(fail)?;
-    let headers = [
-        "Số",
-        "Nội dung",
-        "Chủ trì",
-        "Phối hợp",
-        "Địa bàn",
-        "Hạn",
-        "Trạng thái",
-        "Tiến độ (%)",
-        "Văn bản",
-        "Mục",
-    ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(fail)?;
-    }
-    let mut row = 1u32;
+    let mut sheet = ListSheet::new(
+        "Nhiệm vụ",
+        &[
+            "Số",
+            "Nội dung",
+            "Chủ trì",
+            "Phối hợp",
+            "Địa bàn",
+            "Hạn",
+            "Trạng thái",
+            "Tiến độ (%)",
+            "Văn bản",
+            "Mục",
+        ],
+        &[(1, 60.0), (2, 30.0), (3, 30.0)],
+    )
+    .map_err(fail)?;
     let chunk = 5_000u64;
     let mut offset = 0u64;
     while offset < 100_000 {
@@ -325,34 +321,29 @@ pub async fn export(
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            ws.write_number(row, 0, line.id as f64).map_err(fail)?;
-            for (c, v) in [
-                (1u16, line.title.as_str()),
-                (2, names(&line.lead).as_str()),
-                (3, names(&line.support).as_str()),
-                (4, line.area_name.as_str()),
-                (5, line.deadline.as_str()),
-                (6, line.status_label.as_str()),
-            ] {
-                ws.write_string(row, c, v).map_err(fail)?;
-            }
-            ws.write_number(row, 7, f64::from(line.progress))
+            sheet
+                .row(&[
+                    Cell::Number(line.id as f64),
+                    Cell::Text(&line.title),
+                    Cell::Text(&names(&line.lead)),
+                    Cell::Text(&names(&line.support)),
+                    Cell::Text(&line.area_name),
+                    Cell::Text(&line.deadline),
+                    Cell::Text(&line.status_label),
+                    Cell::Number(f64::from(line.progress)),
+                    line.document_id
+                        .map_or(Cell::Empty, |d| Cell::Number(d as f64)),
+                    Cell::Text(&line.path),
+                ])
                 .map_err(fail)?;
-            if let Some(d) = line.document_id {
-                ws.write_number(row, 8, d as f64).map_err(fail)?;
-            }
-            ws.write_string(row, 9, &line.path).map_err(fail)?;
-            row += 1;
         }
         if (page.items.len() as u64) < chunk {
             break;
         }
         offset += chunk;
     }
-    ws.set_column_width(1, 60).map_err(fail)?;
-    ws.set_column_width(2, 30).map_err(fail)?;
-    ws.set_column_width(3, 30).map_err(fail)?;
-    let bytes = wb.save_to_buffer().map_err(fail)?;
+    let rows = sheet.rows();
+    let bytes = sheet.into_bytes().map_err(fail)?;
     s.store
         .audit(
             &u.who(),
@@ -361,21 +352,14 @@ pub async fn export(
                 "task",
                 None,
             )
-            .with_detail(format!("{heading}: {} dòng", row - 1)),
+            .with_detail(format!("{heading}: {rows} dòng")),
         )
         .await?;
-    let day = today.format("%Y%m%d");
-    Ok((
-        [
-            (header::CONTENT_TYPE, crate::excel::XLSX_MIME.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"nhiem-vu-{day}.xlsx\""),
-            ),
-        ],
+    Ok(download(
+        &format!("nhiem-vu-{}.xlsx", today.format("%Y%m%d")),
+        XLSX_MIME,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 pub struct CountLine {

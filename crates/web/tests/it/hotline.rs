@@ -353,6 +353,78 @@ async fn behind_a_trusted_proxy_each_citizen_is_limited_by_their_own_address() {
     assert_eq!(ips, ["198.51.100.20", "203.0.113.7", "203.0.113.8"]);
 }
 
+#[tokio::test]
+async fn the_operators_list_exports_to_excel_as_filtered_within_the_scope_and_audited() {
+    let app = TestApp::new().await;
+    for (kind, area, phone) in [
+        ("suspect", QUYET_THANG, "0912345601"),
+        ("price_gouging", TAN_PHONG, "0912345602"),
+        ("suspect", SON_BINH, "0912345603"),
+    ] {
+        let (s, _, v) = submit(&app, &report(kind, area, phone), None).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let get = async |session: &Session, path: &str| {
+        app.send(
+            Request::get(path)
+                .header(header::COOKIE, &session.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    };
+    let a = app.login("officer_a").await;
+    let (status, html) = app.page(&a, "/hotline?kind=suspect").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("/hotline/export.xlsx?status=&#38;kind=suspect&#38;area=&#38;q="),
+        "{html}"
+    );
+    // officer_a's district, suspects only: one row, with the contacts and the place.
+    let (status, headers, bytes) = get(&a, "/hotline/export.xlsx?kind=suspect").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        chongdich_web::excel::XLSX_MIME
+    );
+    let csv = chongdich_web::excel::first_sheet_as_csv(&bytes).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("Mã,Nhận lúc,Kênh,Nội dung"), "{csv}");
+    assert!(
+        lines[1].starts_with("PA-")
+            && lines[1].contains("Phường Quyết Thắng")
+            && lines[1].contains("0912345601")
+            && lines[1].contains("Khẩn"),
+        "{csv}"
+    );
+    // Unfiltered: the district's two, never Tam Đường's.
+    let (_, _, bytes) = get(&a, "/hotline/export.xlsx").await;
+    let csv = chongdich_web::excel::first_sheet_as_csv(&bytes).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(!csv.contains("0912345603"), "{csv}");
+    // Audited; refused to those who do not handle the hotline.
+    let log = app
+        .store()
+        .audit_entries(
+            &Scope::everywhere(),
+            &AuditFilter {
+                record_type: Some("hotline_report".into()),
+                action: Some("export".into()),
+                ..AuditFilter::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 2, "{log:?}");
+    assert!(log.items.iter().all(|e| e.username == "officer_a"));
+    let v = app.login("viewer").await;
+    let (status, _, _) = get(&v, "/hotline/export.xlsx").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 /// The public form's token and page.
 async fn form_page(app: &TestApp) -> (String, String) {
     let (status, _, body) = app
