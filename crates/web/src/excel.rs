@@ -58,13 +58,38 @@ impl ListSheet {
         Ok(())
     }
 
-    /// Rows written, header excluded.
-    pub fn rows(&self) -> u32 {
-        self.rows
+    /// The workbook as a download named `{stem}-yyyymmdd.xlsx`, the export audited as
+    /// `record_type` with what was exported and how many rows.
+    pub async fn download(
+        mut self,
+        s: &crate::AppState,
+        who: &chongdich_store::audit::Who,
+        record_type: &str,
+        what: &str,
+        stem: &str,
+    ) -> Result<axum::response::Response, crate::error::PageError> {
+        use chongdich_domain::audit::{AuditAction, AuditEvent};
+        let bytes = self.workbook.save_to_buffer().map_err(failed)?;
+        s.store
+            .audit(
+                who,
+                AuditEvent::new(AuditAction::Export, record_type, None)
+                    .with_detail(format!("{what}: {} dòng", self.rows)),
+            )
+            .await?;
+        Ok(crate::views::tasks::download(
+            &format!("{stem}-{}.xlsx", s.clock.today().format("%Y%m%d")),
+            XLSX_MIME,
+            bytes,
+        ))
     }
+}
 
-    pub fn into_bytes(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        self.workbook.save_to_buffer()
+/// A workbook that could not be written.
+pub fn failed(e: rust_xlsxwriter::XlsxError) -> crate::error::PageError {
+    crate::error::PageError {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        message: format!("không tạo được tệp Excel: {e}"),
     }
 }
 

@@ -569,16 +569,12 @@ pub async fn export(
     PageUser(u): PageUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    use crate::excel::{Cell, ListSheet, XLSX_MIME};
+    use crate::excel::{Cell, ListSheet, failed};
     require(&u, Permission::HandleHotline)?;
     let filter = report_filter(&q.status, &q.kind, &q.area, &q.q).map_err(|e| PageError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         message: e.to_string(),
     })?;
-    let fail = |e: rust_xlsxwriter::XlsxError| PageError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        message: format!("không tạo được tệp Excel: {e}"),
-    };
     let mut sheet = ListSheet::new(
         "Phản ánh",
         &[
@@ -601,7 +597,7 @@ pub async fn export(
         ],
         &[(3, 28.0), (5, 22.0), (12, 60.0), (15, 40.0)],
     )
-    .map_err(fail)?;
+    .map_err(failed)?;
     let scope = u.scope(Permission::HandleHotline);
     let chunk = 5_000u64;
     let mut offset = 0u64;
@@ -638,31 +634,22 @@ pub async fn export(
                     Cell::Text(&assigned_text(r)),
                     Cell::Text(&r.outcome),
                 ])
-                .map_err(fail)?;
+                .map_err(failed)?;
         }
         if (page.items.len() as u64) < chunk {
             break;
         }
         offset += chunk;
     }
-    let rows = sheet.rows();
-    let bytes = sheet.into_bytes().map_err(fail)?;
-    s.store
-        .audit(
+    sheet
+        .download(
+            &s,
             &u.who(),
-            chongdich_domain::audit::AuditEvent::new(
-                chongdich_domain::audit::AuditAction::Export,
-                "hotline_report",
-                None,
-            )
-            .with_detail(format!("danh sách phản ánh: {rows} dòng")),
+            "hotline_report",
+            "danh sách phản ánh",
+            "phan-anh",
         )
-        .await?;
-    Ok(super::tasks::download(
-        &format!("phan-anh-{}.xlsx", s.clock.today().format("%Y%m%d")),
-        XLSX_MIME,
-        bytes,
-    ))
+        .await
 }
 
 // ---- A phone call ----

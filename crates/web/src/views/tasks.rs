@@ -12,7 +12,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{Authed, PageUser};
 use crate::error::PageError;
-use crate::excel::{Cell, ListSheet, XLSX_MIME};
+use crate::excel::{Cell, ListSheet, failed};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -288,10 +288,6 @@ pub async fn export(
         .collect();
     let (_, filter, heading) = filter_of(&s, &u, &q, &own).await?;
     let today = s.clock.today();
-    let fail = |e: rust_xlsxwriter::XlsxError| PageError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        message: format!("không tạo được tệp Excel: {e}"),
-    };
     let mut sheet = ListSheet::new(
         "Nhiệm vụ",
         &[
@@ -308,7 +304,7 @@ pub async fn export(
         ],
         &[(1, 60.0), (2, 30.0), (3, 30.0)],
     )
-    .map_err(fail)?;
+    .map_err(failed)?;
     let chunk = 5_000u64;
     let mut offset = 0u64;
     while offset < 100_000 {
@@ -335,31 +331,16 @@ pub async fn export(
                         .map_or(Cell::Empty, |d| Cell::Number(d as f64)),
                     Cell::Text(&line.path),
                 ])
-                .map_err(fail)?;
+                .map_err(failed)?;
         }
         if (page.items.len() as u64) < chunk {
             break;
         }
         offset += chunk;
     }
-    let rows = sheet.rows();
-    let bytes = sheet.into_bytes().map_err(fail)?;
-    s.store
-        .audit(
-            &u.who(),
-            chongdich_domain::audit::AuditEvent::new(
-                chongdich_domain::audit::AuditAction::Export,
-                "task",
-                None,
-            )
-            .with_detail(format!("{heading}: {rows} dòng")),
-        )
-        .await?;
-    Ok(download(
-        &format!("nhiem-vu-{}.xlsx", today.format("%Y%m%d")),
-        XLSX_MIME,
-        bytes,
-    ))
+    sheet
+        .download(&s, &u.who(), "task", &heading, "nhiem-vu")
+        .await
 }
 
 pub struct CountLine {
