@@ -43,48 +43,6 @@ const CHUNK: usize = 50_000;
 /// Rows per INSERT statement (under both engines' limits on bound values).
 const ROWS: usize = 500;
 
-const ORDER_COLUMNS: [&str; 39] = [
-    "id",
-    "province_code",
-    "area_id",
-    "person_id",
-    "subject",
-    "kind",
-    "starts_on",
-    "ends_on",
-    "released_on",
-    "home_from",
-    "monitoring_until",
-    "until_on",
-    "tests",
-    "sign_at_door",
-    "daily_declaration",
-    "doses",
-    "last_dose",
-    "recovered_on",
-    "rule_set",
-    "rule",
-    "source",
-    "mark",
-    "explanation",
-    "computed",
-    "overridden",
-    "override_reason",
-    "address",
-    "household",
-    "sign_posted_on",
-    "facility_id",
-    "returnee_id",
-    "status",
-    "closed_on",
-    "closed_reason",
-    "case_id",
-    "token",
-    "created_at",
-    "created_by",
-    "updated_at",
-];
-
 struct Ward {
     id: String,
     province: Option<String>,
@@ -484,7 +442,12 @@ async fn generate(
         for rows in orders.chunks(ROWS) {
             let mut q = Query::insert()
                 .into_table("quarantine_orders")
-                .columns(ORDER_COLUMNS.map(Alias::new))
+                .columns(
+                    chongdich_store::quarantine::ORDER_COLUMNS
+                        .iter()
+                        .chain(&["updated_at"])
+                        .map(|c| Alias::new(*c)),
+                )
                 .to_owned();
             for g in rows {
                 q.values_panic(g.values.iter().cloned());
